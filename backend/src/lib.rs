@@ -1,1 +1,63 @@
-//! placeholder
+//! Tessera's use cases (issue, verify, keys, users, sessions) and the adapters they run on:
+//! storage (SQLite/PostgreSQL), the signer with its key-encryption key, and configuration.
+//!
+//! Nothing here knows about HTTP: the server and the app call these functions and map
+//! [`Error`] to answers.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod keys;
+pub mod licenses;
+pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+mod time;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use time::now;
+
+use anyhow::Context as _;
+use crypto::Kek;
+use store::Store;
+
+/// Everything a request or a CLI command needs: configuration, storage and the key-encryption key.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    kek: Arc<Kek>,
+}
+
+impl Backend {
+    /// Opens the database named by the configuration, runs its migrations and loads the KEK.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let store = store::connect(&config.database_url)
+            .await
+            .with_context(|| format!("opening the database {}", config.redacted_database_url()))?;
+        store.migrate().await.context("running database migrations")?;
+        let kek = Kek::load(&config).context("loading the key-encryption key")?;
+        Ok(Self::from_parts(config, store, kek))
+    }
+
+    /// Assembles a backend from already-opened parts (tests use it with a fresh database).
+    pub fn from_parts(config: Config, store: Arc<dyn Store>, kek: Kek) -> Self {
+        Self { config: Arc::new(config), store, kek: Arc::new(kek) }
+    }
+
+    /// The configuration this backend runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The storage adapter (exposed for health checks and tests).
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}

@@ -1,0 +1,4 @@
+//! Pieces shared by pages: the signed-in shell with its navigation, and formatting helpers.
+
+pub mod format;
+pub mod shell;

@@ -1,0 +1,66 @@
+//! The signed-in layout: a header with the navigation this user's role may see, and the page.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use crate::serverfns::session::{whoami, Me, RoleName};
+
+/// A navigation entry and the least role that sees it.
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    min_role: RoleName,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { href: "/", label: "Overview", min_role: RoleName::Viewer },
+    NavItem { href: "/keys", label: "Signing keys", min_role: RoleName::Sysadmin },
+];
+
+/// Header, navigation by role, sign-out, and the routed page below.
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
+                <a href="/" class="text-lg font-semibold tracking-tight text-indigo-700">"Tessera"</a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.ok().flatten().map(|me| view! { <Nav me/> })
+                    })}
+                </Suspense>
+            </div>
+        </header>
+        <main class="mx-auto max-w-6xl px-6 py-8">
+            <Outlet/>
+        </main>
+    }
+}
+
+#[component]
+fn Nav(me: Me) -> impl IntoView {
+    let links = NAV
+        .iter()
+        .filter(|item| me.role.allows(item.min_role))
+        .map(|item| {
+            view! {
+                <A href=item.href attr:class="text-sm font-medium text-slate-600 hover:text-indigo-700 aria-[current=page]:text-indigo-700">
+                    {item.label}
+                </A>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav aria-label="Main" class="flex flex-1 items-center gap-5">{links}</nav>
+        <div class="flex items-center gap-3 text-sm">
+            <span class="text-slate-500" data-testid="signed-in-as">{me.email}</span>
+            <span class="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-600">
+                {me.role.as_str()}
+            </span>
+            <form method="post" action="/auth/logout">
+                <button type="submit" class="rounded px-2 py-1 text-slate-600 hover:bg-slate-100">"Sign out"</button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per page (or per feature, as the app grows).
+
+pub mod keys;
+pub mod login;
+pub mod not_found;
+pub mod overview;

@@ -1,0 +1,55 @@
+//! Authorisation for server functions: who is calling, and may their role do this?
+//!
+//! The server's session layer puts the signed-in [`AuthUser`] into the request's extensions;
+//! here it is read back from the request parts Leptos provides.
+
+use http::StatusCode;
+use leptos::prelude::*;
+use tessera_backend::auth::{AuthUser, Role};
+use tessera_backend::{Backend, Error};
+
+fn set_status(status: StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+/// The backend and the caller, if the caller's role includes `required`; 401/403 otherwise.
+pub(crate) fn authorise(required: Role) -> Result<(Backend, AuthUser), ServerFnError> {
+    let backend = use_context::<Backend>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no backend in context"))?;
+    let user = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AuthUser>().cloned());
+    let Some(user) = user else {
+        set_status(StatusCode::UNAUTHORIZED);
+        return Err(ServerFnError::new("unauthorized: sign in first"));
+    };
+    if !user.role.allows(required) {
+        set_status(StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("forbidden: your role does not allow this"));
+    }
+    Ok((backend, user))
+}
+
+/// The caller, if signed in, without requiring any role.
+pub(crate) fn current_user() -> Option<AuthUser> {
+    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<AuthUser>().cloned())
+}
+
+/// Maps a use-case error to a server-function error with the matching HTTP status.
+pub(crate) fn map_error(err: Error) -> ServerFnError {
+    let status = match &err {
+        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::Unauthorized => StatusCode::UNAUTHORIZED,
+        Error::Forbidden => StatusCode::FORBIDDEN,
+        Error::Internal(inner) => {
+            tracing::error!(error = %format!("{inner:#}"), "server function failed");
+            set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            return ServerFnError::new("internal error");
+        }
+    };
+    set_status(status);
+    ServerFnError::new(format!("{}: {err}", err.code()))
+}

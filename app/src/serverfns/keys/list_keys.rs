@@ -1,0 +1,24 @@
+use leptos::prelude::*;
+
+use super::KeyView;
+
+/// Every signing key, newest first. Sysadmin only.
+#[server(prefix = "/api", endpoint = "list_keys")]
+pub async fn list_keys() -> Result<Vec<KeyView>, ServerFnError> {
+    use crate::serverfns::guard::{authorise, map_error};
+    use tessera_backend::auth::Role;
+
+    let (backend, _) = authorise(Role::Sysadmin)?;
+    let keys = backend.list_keys().await.map_err(map_error)?;
+    Ok(keys
+        .into_iter()
+        .map(|k| KeyView {
+            kid: k.kid,
+            status: k.status.as_str().to_string(),
+            can_sign: k.can_sign,
+            created_at: k.created_at,
+            activated_at: k.activated_at,
+            retired_at: k.retired_at,
+        })
+        .collect())
+}

@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+
+use super::Overview;
+
+/// License and key counts and the audit chain's health. Any signed-in role.
+#[server(prefix = "/api", endpoint = "overview")]
+pub async fn get_overview() -> Result<Overview, ServerFnError> {
+    use crate::serverfns::guard::{authorise, map_error};
+    use tessera_backend::audit::ChainStatus;
+    use tessera_backend::auth::Role;
+    use tessera_backend::store::KeyStatus;
+
+    let (backend, _) = authorise(Role::Viewer)?;
+    let keys = backend.list_keys().await.map_err(map_error)?;
+    let licenses = backend.count_licenses().await.map_err(map_error)?;
+    let (audit_rows, audit_broken_at) = match backend.verify_audit_chain().await.map_err(map_error)? {
+        ChainStatus::Intact { rows } => (rows, None),
+        ChainStatus::Broken { seq, .. } => (seq - 1, Some(seq)),
+    };
+    Ok(Overview {
+        licenses,
+        active_kid: keys.iter().find(|k| k.status == KeyStatus::Active).map(|k| k.kid.clone()),
+        keys: keys.len(),
+        audit_broken_at,
+        audit_rows,
+        database: backend.store().backend_name().to_string(),
+    })
+}

@@ -1,0 +1,58 @@
+//! The use-case error: what callers match on to choose an HTTP status or an exit code.
+
+use crate::store::StoreError;
+
+/// Result of a use case.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a use case refused or failed. Messages are safe to show to the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is not acceptable; the message says which field and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The change conflicts with the current state (a unique value taken, a key in use...).
+    #[error("{0}")]
+    Conflict(String),
+    /// No valid credentials.
+    #[error("invalid credentials")]
+    Unauthorized,
+    /// Authenticated, but the role does not allow this.
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// Anything unexpected; details are logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// A stable snake_case code for API answers.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid_input",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden => "forbidden",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Error::Conflict(what),
+            StoreError::NotFound(what) => Error::NotFound(what),
+            other => Error::Internal(anyhow::Error::new(other)),
+        }
+    }
+}

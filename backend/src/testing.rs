@@ -1,0 +1,96 @@
+//! Test support: a fresh, empty database per test on SQLite or PostgreSQL, removed afterwards.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::RngCore as _;
+
+use crate::crypto::Kek;
+use crate::store::{self, Store};
+use crate::{Backend, Config};
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TESSERA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database (and data dir) that is dropped when the value is dropped.
+#[derive(Debug)]
+pub struct TestDb {
+    pub url: String,
+    pub data_dir: PathBuf,
+    engine: Engine,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// Creates an empty database on `engine`.
+    pub async fn new(engine: Engine) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut suffix = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut suffix);
+        let (url, pg_name) = match engine {
+            Engine::Sqlite => (format!("sqlite://{}/tessera.db", dir.path().display()), None),
+            Engine::Postgres => {
+                let name = format!("tessera_test_{}", hex::encode(suffix));
+                let admin = postgres_admin_url();
+                let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PostgreSQL for tests");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test db");
+                pool.close().await;
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+                (format!("{base}/{name}"), Some(name))
+            }
+        };
+        Self { url, data_dir: dir.path().join("data"), engine, pg_name, _dir: dir }
+    }
+
+    /// A configuration pointing at this database and data dir.
+    pub fn config(&self) -> Config {
+        Config { database_url: self.url.clone(), data_dir: self.data_dir.clone(), ..Config::default() }
+    }
+
+    /// The migrated store.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        let store = store::connect(&self.url).await.expect("open test store");
+        store.migrate().await.expect("migrate test store");
+        store
+    }
+
+    /// A backend over the migrated store with a random KEK.
+    pub async fn backend(&self) -> Backend {
+        Backend::from_parts(self.config(), self.store().await, Kek::generate())
+    }
+
+    /// The engine of this database.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        let admin = postgres_admin_url();
+        // Drop runs inside the test's runtime; use a thread with its own to reach the server.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let pool = sqlx::PgPool::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop a test database");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+use std::collections::BTreeMap;
+
+use tessera_backend::licenses::{token_sha256, IssueRequest, SupportPeriod};
+use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::Error;
+use tessera_license::claims::{LicenseKind, SeatGrant, Tier};
+use tessera_license::jws::{self, VerifyOptions};
+use tessera_license::keys::KeySet;
+
+use crate::both_engines;
+
+pub fn sample_request() -> IssueRequest {
+    let mut seats = BTreeMap::new();
+    seats.insert("crm".to_string(), SeatGrant { roles: BTreeMap::from([("agent".to_string(), 5)]), pool: None });
+    IssueRequest {
+        email: "Ops@Example.COM".into(),
+        company: "Example S.L.".into(),
+        tax_id: Some("B12345678".into()),
+        tier: Tier::Pro,
+        kind: LicenseKind::Perpetual,
+        product: "studio".into(),
+        plan: Some("pro-annual".into()),
+        expires_at: None,
+        support_period: Some(SupportPeriod::Months(12)),
+        features: vec!["sso".into(), "audit".into()],
+        plugins: vec!["crm".into()],
+        themes: vec![],
+        niches: vec![],
+        domains: vec!["example.com".into(), "localhost".into()],
+        seats,
+        node_lock: None,
+        caps: BTreeMap::from([("rooms".to_string(), 10)]),
+    }
+}
+
+both_engines! {
+    async fn an_issued_license_is_stored_as_hash_and_snapshot_never_the_token(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let issued = backend.issue_license(&sample_request(), "alice").await.unwrap();
+        let row = backend.get_license(&issued.license.id).await.unwrap();
+        assert_eq!(row.token_sha256, token_sha256(&issued.token));
+        assert_eq!(row.kid, "k1");
+        assert_eq!(row.customer_email, "Ops@example.com");
+        assert_eq!(row.expires_at, None);
+        let snapshot: serde_json::Value = serde_json::from_str(&row.claims).unwrap();
+        assert_eq!(snapshot, serde_json::to_value(&issued.claims).unwrap());
+        let serialized = format!("{row:?}");
+        let signature = issued.token.rsplit('.').next().unwrap();
+        assert!(!serialized.contains(signature), "the token's signature is stored");
+    }
+
+    async fn an_issued_token_verifies_against_the_published_jwks(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let issued = backend.issue_license(&sample_request(), "test").await.unwrap();
+        let keys = KeySet::from_jwks(&backend.jwks().await.unwrap()).unwrap();
+        let opts = VerifyOptions::at(tessera_backend::now()).audience(tessera_license::ProductKey::parse("studio").unwrap());
+        let verified = jws::verify(&issued.token, &keys, &opts).unwrap();
+        assert_eq!(verified.claims, issued.claims);
+        assert_eq!(verified.claims.exp, None);
+        let twelve_months_and_thirty_days = 395 * 86_400;
+        let support = verified.claims.lic.support_until.unwrap() - verified.claims.iat;
+        assert!((twelve_months_and_thirty_days - 2 * 86_400..=twelve_months_and_thirty_days + 86_400).contains(&support));
+        let checked = backend.verify_license_token(&issued.token, Some("studio")).await.unwrap();
+        assert_eq!(checked.stored_status.as_deref(), Some("active"));
+        let wrong = backend.verify_license_token(&issued.token, Some("other")).await.unwrap_err();
+        assert!(matches!(wrong, Error::Invalid(_)));
+    }
+
+    async fn bad_input_is_refused_with_the_field_named_and_nothing_stored(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let cases: Vec<(&str, Box<dyn Fn(&mut IssueRequest)>)> = vec![
+            ("email", Box::new(|r| r.email = "not-an-email".into())),
+            ("domain", Box::new(|r| r.domains = vec!["app.example.com".into()])),
+            ("product", Box::new(|r| r.product = "Bad Product".into())),
+            ("company", Box::new(|r| r.company = "  ".into())),
+            ("expires", Box::new(|r| r.expires_at = Some(tessera_backend::now() + 100))),
+        ];
+        for (field, mutate) in cases {
+            let mut req = sample_request();
+            mutate(&mut req);
+            let err = backend.issue_license(&req, "test").await.unwrap_err();
+            assert!(matches!(err, Error::Invalid(ref m) if m.starts_with(field)), "{field}: {err}");
+        }
+        assert_eq!(backend.store().count_licenses().await.unwrap(), 0);
+    }
+
+    async fn issuing_without_an_active_key_says_how_to_fix_it(db: &TestDb) {
+        let backend = db.backend().await;
+        let err = backend.issue_license(&sample_request(), "test").await.unwrap_err();
+        assert!(matches!(err, Error::Conflict(ref m) if m.contains("keys generate")), "{err}");
+    }
+
+    async fn a_trial_runs_thirty_days(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let mut req = sample_request();
+        req.kind = LicenseKind::Trial;
+        let issued = backend.issue_license(&req, "test").await.unwrap();
+        assert_eq!(issued.claims.exp, Some(issued.claims.iat + 30 * 86_400));
+        assert!(issued.claims.lic.trial);
+    }
+}

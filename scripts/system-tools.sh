@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use, when missing: Debian's Chromium (Playwright drives
+# it; Playwright never downloads a browser here) and PyJWT (an independent JOSE implementation
+# the interop tests check tokens against).
+set -euo pipefail
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+command -v chromium >/dev/null || apt_install chromium
+python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install --quiet 'pyjwt[crypto]>=2.8'

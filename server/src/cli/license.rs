@@ -1,0 +1,263 @@
+//! `tessera license ...`: issue a license, verify a token.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use tessera_backend::licenses::{IssueRequest, SupportPeriod};
+use tessera_backend::{Backend, Config};
+use tessera_license::claims::{Claims, LicenseKind, SeatGrant, Tier};
+use tessera_license::jws::{self, VerifyOptions};
+use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet};
+use tessera_license::ProductKey;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum LicenseCommand {
+    /// Sign and record a license; the token is the last line of stdout.
+    Issue(Box<IssueArgs>),
+    /// Check a token: exit 0 with its claims and state when it is authentic and usable now.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct IssueArgs {
+    /// Customer e-mail.
+    #[arg(long)]
+    email: String,
+    /// Customer company name.
+    #[arg(long)]
+    company: String,
+    /// Customer tax id (CIF/VAT).
+    #[arg(long)]
+    tax_id: Option<String>,
+    /// starter, pro, growth, enterprise, trial, beta or dev.
+    #[arg(long)]
+    tier: Tier,
+    /// perpetual, subscription or trial.
+    #[arg(long, default_value = "perpetual")]
+    kind: LicenseKind,
+    /// Product key (the token's `aud`).
+    #[arg(long)]
+    product: String,
+    /// Plan name.
+    #[arg(long)]
+    plan: Option<String>,
+    /// Expiry, RFC 3339 (e.g. 2027-01-31T00:00:00Z). Not for perpetual licenses.
+    #[arg(long)]
+    expires: Option<String>,
+    /// Support beyond the 30 days every license gets: e.g. 12mo, 1y, 6w, 90d.
+    #[arg(long)]
+    support_period: Option<String>,
+    /// A feature flag (repeatable).
+    #[arg(long = "feature")]
+    features: Vec<String>,
+    /// A licensed plugin (repeatable).
+    #[arg(long = "plugin")]
+    plugins: Vec<String>,
+    /// A licensed theme (repeatable).
+    #[arg(long = "theme")]
+    themes: Vec<String>,
+    /// A niche package (repeatable).
+    #[arg(long = "niche")]
+    niches: Vec<String>,
+    /// A bound domain: registrable domain (eTLD+1) or localhost (repeatable).
+    #[arg(long = "domain")]
+    domains: Vec<String>,
+    /// Seats: PLUGIN.ROLE=N for a role, PLUGIN=N for a pool (repeatable).
+    #[arg(long = "seats", value_name = "PLUGIN[.ROLE]=N")]
+    seats: Vec<String>,
+    /// A cap: NAME=N, e.g. rooms=10 (repeatable).
+    #[arg(long = "cap", value_name = "NAME=N")]
+    caps: Vec<String>,
+    /// Node-lock fingerprint.
+    #[arg(long)]
+    node_lock: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct VerifyArgs {
+    /// The token, or `-` to read it from stdin.
+    token: String,
+    /// Verify with this PEM (public SPKI or private PKCS#8) instead of the database's keys.
+    #[arg(long, value_name = "PEM", conflicts_with = "jwks")]
+    key: Option<PathBuf>,
+    /// Verify with the keys of this JWKS file instead of the database's keys.
+    #[arg(long, value_name = "FILE")]
+    jwks: Option<PathBuf>,
+    /// Require this audience (product key).
+    #[arg(long)]
+    aud: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<ExitCode> {
+    match cmd {
+        LicenseCommand::Issue(args) => {
+            let backend = super::connect(config).await?;
+            let issued = backend.issue_license(&issue_request(*args)?, &super::cli_actor()).await?;
+            let l = &issued.license;
+            let expiry = l.expires_at.map_or_else(|| "never".to_string(), super::format_time);
+            println!("issued {} ({} {}, {}) for {} <{}>, signed by {}, expires {}",
+                l.id, l.tier, l.kind, l.product, l.company, l.customer_email, l.kid, expiry);
+            println!("{}", issued.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        LicenseCommand::Verify(args) => verify(args, config).await,
+    }
+}
+
+fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
+    let expires_at = a
+        .expires
+        .map(|t| chrono::DateTime::parse_from_rfc3339(&t).map(|t| t.timestamp()).with_context(|| format!("--expires {t:?} is not RFC 3339")))
+        .transpose()?;
+    let support_period = a.support_period.as_deref().map(SupportPeriod::parse).transpose()?;
+    Ok(IssueRequest {
+        email: a.email,
+        company: a.company,
+        tax_id: a.tax_id,
+        tier: a.tier,
+        kind: a.kind,
+        product: a.product,
+        plan: a.plan,
+        expires_at,
+        support_period,
+        features: a.features,
+        plugins: a.plugins,
+        themes: a.themes,
+        niches: a.niches,
+        domains: a.domains,
+        seats: parse_seats(&a.seats)?,
+        node_lock: a.node_lock,
+        caps: parse_caps(&a.caps)?,
+    })
+}
+
+fn split_count<'a>(flag: &str, spec: &'a str) -> anyhow::Result<(&'a str, u32)> {
+    let (name, n) = spec.split_once('=').with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
+    let n = n.trim().parse().with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
+    anyhow::ensure!(!name.trim().is_empty(), "{flag} {spec:?}: the name is empty");
+    Ok((name.trim(), n))
+}
+
+/// `crm.agent=5` grants 5 seats of role agent; `crm=10` a pool of 10.
+fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> {
+    let mut seats: BTreeMap<String, SeatGrant> = BTreeMap::new();
+    for spec in specs {
+        let (name, n) = split_count("--seats", spec)?;
+        match name.split_once('.') {
+            Some((plugin, role)) => {
+                seats.entry(plugin.to_string()).or_default().roles.insert(role.to_string(), n);
+            }
+            None => seats.entry(name.to_string()).or_default().pool = Some(n),
+        }
+    }
+    Ok(seats)
+}
+
+fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
+    specs.iter().map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n)))).collect()
+}
+
+async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {
+    let token = read_token(&args.token)?;
+    let (keys, backend) = match (&args.key, &args.jwks) {
+        (Some(path), _) => (keys_from_pem(path)?, None),
+        (None, Some(path)) => (keys_from_jwks(path)?, None),
+        (None, None) => {
+            let backend = super::connect(config).await?;
+            (backend.verification_keys().await?, Some(backend))
+        }
+    };
+    let mut opts = VerifyOptions::at(tessera_backend::now());
+    if let Some(aud) = &args.aud {
+        opts = opts.audience(ProductKey::parse(aud).map_err(|e| anyhow::anyhow!("--aud: {e}"))?);
+    }
+    let verified = match jws::verify(&token, &keys, &opts) {
+        Ok(v) => v,
+        Err(err) => return Ok(refuse(args.json, err.code(), &err.to_string())),
+    };
+    let stored = match &backend {
+        Some(b) => stored_status(b, &verified.claims).await?,
+        None => None,
+    };
+    if let Some(status) = stored.as_deref().filter(|s| *s != "active") {
+        return Ok(refuse(args.json, "revoked", &format!("license {} is {status}", verified.claims.sub)));
+    }
+    let kid = verified.kid.as_ref().map(|k| k.as_ref().to_string());
+    if args.json {
+        let out = serde_json::json!({ "valid": true, "state": "active", "kid": kid, "claims": verified.claims });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_claims(&verified.claims, kid.as_deref());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn stored_status(backend: &Backend, claims: &Claims) -> anyhow::Result<Option<String>> {
+    match backend.get_license(claims.sub.as_ref()).await {
+        Ok(row) => Ok(Some(row.status)),
+        Err(tessera_backend::Error::NotFound(_)) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn refuse(json: bool, code: &str, message: &str) -> ExitCode {
+    if json {
+        println!("{}", serde_json::json!({ "valid": false, "error": code, "message": message }));
+    } else {
+        eprintln!("invalid: {message}");
+    }
+    ExitCode::FAILURE
+}
+
+fn print_claims(c: &Claims, kid: Option<&str>) {
+    let customer = &c.lic.customer;
+    println!("valid: license {} is active", c.sub);
+    println!("kid:        {}", kid.unwrap_or("(none)"));
+    println!("issuer:     {}", c.iss);
+    println!("product:    {}", c.aud);
+    println!("tier:       {} ({})", c.lic.tier.as_str(), c.lic.kind.as_str());
+    println!("customer:   {} <{}>", customer.company, customer.email);
+    println!("issued:     {}", super::format_time(c.iat));
+    println!("expires:    {}", c.exp.map_or_else(|| "never".to_string(), super::format_time));
+    if let Some(until) = c.lic.support_until {
+        println!("support:    until {}", super::format_time(until));
+    }
+    let domains: Vec<&str> = c.lic.domains.iter().map(AsRef::as_ref).collect();
+    println!("domains:    {}", if domains.is_empty() { "(any)".to_string() } else { domains.join(", ") });
+    println!("features:   {}", c.lic.features.join(", "));
+}
+
+fn read_token(arg: &str) -> anyhow::Result<String> {
+    if arg != "-" {
+        return Ok(arg.trim().to_string());
+    }
+    let mut input = String::new();
+    // Bounded read: a token is small; refuse to buffer an endless stream.
+    std::io::stdin()
+        .take((jws::MAX_TOKEN_BYTES * 4) as u64)
+        .read_to_string(&mut input)
+        .context("reading the token from stdin")?;
+    Ok(input.trim().to_string())
+}
+
+fn keys_from_pem(path: &PathBuf) -> anyhow::Result<KeySet> {
+    let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let public = match import_pem(&pem, None).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? {
+        ImportedKey::Private(pair) => pair.public(),
+        ImportedKey::Public(public) => public,
+    };
+    Ok(KeySet::new(vec![public]))
+}
+
+fn keys_from_jwks(path: &PathBuf) -> anyhow::Result<KeySet> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let jwks: Jwks = serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS", path.display()))?;
+    KeySet::from_jwks(&jwks).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}

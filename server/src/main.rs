@@ -1,0 +1,7 @@
+//! The `tessera` binary: see `tessera --help`.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tessera_server::cli::main()
+}

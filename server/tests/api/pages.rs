@@ -1,0 +1,100 @@
+use tessera_backend::auth::Role;
+use tessera_backend::testing::Engine;
+
+use crate::both_engines;
+use crate::helpers::{client, TestApp};
+
+both_engines! {
+    async fn anonymous_visitors_are_sent_to_sign_in(app: &TestApp) {
+        for path in ["/", "/keys"] {
+            let response = client().get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 303, "{path}");
+            assert_eq!(response.headers()["location"], "/login");
+        }
+        let login = client().get(app.url("/login")).send().await.unwrap();
+        assert_eq!(login.status(), 200);
+        let html = login.text().await.unwrap();
+        assert!(html.contains(r#"<label for="email""#) && html.contains(r#"action="/auth/login""#));
+    }
+
+    async fn the_admin_signs_in_with_a_strict_http_only_cookie(app: &TestApp) {
+        let response = client()
+            .post(app.url("/auth/login"))
+            .form(&[("email", app.admin_email.as_str()), ("password", app.admin_password.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "plain http must not set Secure: {cookie}");
+        let session = cookie.split(';').next().unwrap();
+        let page = client().get(app.url("/")).header("cookie", session).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(&app.admin_email));
+        assert!(html.contains("Signing keys"), "sysadmin navigation is missing");
+        assert!(!html.contains(&app.admin_password));
+    }
+
+    async fn behind_tls_the_cookie_is_secure(app: &TestApp) {
+        let response = client()
+            .post(app.url("/auth/login"))
+            .header("x-forwarded-proto", "https")
+            .form(&[("email", app.admin_email.as_str()), ("password", app.admin_password.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
+    }
+
+    async fn a_wrong_password_returns_to_the_form_without_a_session(app: &TestApp) {
+        let response = client()
+            .post(app.url("/auth/login"))
+            .form(&[("email", app.admin_email.as_str()), ("password", "wrong password here")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/login?error=invalid");
+        assert!(response.headers().get("set-cookie").is_none());
+        let page = client().get(app.url("/login?error=invalid")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("The e-mail or password is not right."));
+    }
+
+    async fn navigation_and_server_functions_follow_the_role(app: &TestApp) {
+        let viewer = app.cookie_for(Role::Viewer).await;
+        let html = client().get(app.url("/")).header("cookie", &viewer).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Overview") && !html.contains("Signing keys"));
+        let keys_page = client().get(app.url("/keys")).header("cookie", &viewer).send().await.unwrap();
+        assert_eq!(keys_page.status(), 403);
+
+        let call = |cookie: Option<String>| {
+            let mut request = client().post(app.url("/api/list_keys"));
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(call(None).await, 401);
+        assert_eq!(call(Some(viewer)).await, 403);
+        assert_eq!(call(Some(app.cookie_for(Role::Operator).await)).await, 403);
+        let admin = app.sign_in(&app.admin_email, &app.admin_password).await;
+        assert_eq!(call(Some(admin)).await, 200);
+    }
+
+    async fn signing_out_ends_the_session(app: &TestApp) {
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        let out = client().post(app.url("/auth/logout")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(out.status(), 303);
+        assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+        let page = client().get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(page.status(), 303);
+    }
+
+    async fn an_unknown_page_is_a_404(app: &TestApp) {
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        let page = client().get(app.url("/no-such-page")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(page.status(), 404);
+    }
+}
