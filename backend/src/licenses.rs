@@ -54,15 +54,14 @@ impl SupportPeriod {
         let text = text.trim();
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let n: u32 = number.parse().ok().filter(|n| *n > 0 && *n <= 1200).ok_or_else(|| {
-            Error::invalid(format!("support period {text:?}: expected e.g. 12mo, 1y, 6w or 90d"))
-        })?;
+        let bad = || Error::invalid(format!("support period {text:?}: expected a number and a unit, e.g. 12mo, 1y, 6w or 90d"));
+        let n: u32 = number.parse().ok().filter(|n| *n > 0 && *n <= 1200).ok_or_else(bad)?;
         match unit {
             "d" => Ok(Self::Days(n)),
             "w" => Ok(Self::Days(n * 7)),
             "mo" | "m" => Ok(Self::Months(n)),
             "y" => Ok(Self::Months(n * 12)),
-            _ => Err(Error::invalid(format!("support period {text:?}: unit must be d, w, mo or y"))),
+            _ => Err(bad()),
         }
     }
 

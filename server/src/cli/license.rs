@@ -12,7 +12,9 @@ use tessera_backend::{Backend, Config};
 use tessera_license::claims::{Claims, LicenseKind, SeatGrant, Tier};
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet};
-use tessera_license::ProductKey;
+use tessera_license::{Kid, ProductKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum LicenseCommand {
@@ -167,7 +169,7 @@ fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
 async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {
     let token = read_token(&args.token)?;
     let (keys, backend) = match (&args.key, &args.jwks) {
-        (Some(path), _) => (keys_from_pem(path)?, None),
+        (Some(path), _) => (keys_from_pem(path, &token)?, None),
         (None, Some(path)) => (keys_from_jwks(path)?, None),
         (None, None) => {
             let backend = super::connect(config).await?;
@@ -247,9 +249,18 @@ fn read_token(arg: &str) -> anyhow::Result<String> {
     Ok(input.trim().to_string())
 }
 
-fn keys_from_pem(path: &PathBuf) -> anyhow::Result<KeySet> {
+/// The `kid` a token's header names, read without trusting it: a PEM carries no kid, so the
+/// one key given with `--key` is pinned under the name the token asks for.
+fn header_kid(token: &str) -> Option<Kid> {
+    let header = token.split('.').next()?;
+    let bytes = URL_SAFE_NO_PAD.decode(header).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Kid::parse(value.get("kid")?.as_str()?).ok()
+}
+
+fn keys_from_pem(path: &PathBuf, token: &str) -> anyhow::Result<KeySet> {
     let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let public = match import_pem(&pem, None).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? {
+    let public = match import_pem(&pem, header_kid(token)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? {
         ImportedKey::Private(pair) => pair.public(),
         ImportedKey::Public(public) => public,
     };

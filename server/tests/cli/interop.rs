@@ -39,11 +39,15 @@ fn python(script: &str, args: &[&str]) -> String {
 async fn pyjwt_verifies_a_token_issued_by_the_cli() {
     let cli = Cli::new(Engine::Sqlite).await;
     cli.ok(&["keys", "generate", "--kid", "vendor-1"]);
-    let token = cli.issue(&["--tier", "enterprise"]);
+    let issued = cli.ok(&[
+        "license", "issue", "--email", "ops@example.com", "--company", "Example S.L.", "--tier", "enterprise",
+        "--product", "studio", "--domain", "example.com", "--kind", "trial",
+    ]);
+    let token = issued.lines().last().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let jwks = dir.path().join("jwks.json");
     std::fs::write(&jwks, cli.ok(&["keys", "jwks"])).unwrap();
-    let claims: serde_json::Value = serde_json::from_str(&python(PYJWT_VERIFY, &[jwks.to_str().unwrap(), &token])).unwrap();
+    let claims: serde_json::Value = serde_json::from_str(&python(PYJWT_VERIFY, &[jwks.to_str().unwrap(), token])).unwrap();
     assert_eq!(claims["aud"], "studio");
     assert_eq!(claims["lic"]["tier"], "enterprise");
     assert_eq!(claims["lic"]["customer"]["email"], "ops@example.com");
