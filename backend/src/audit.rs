@@ -20,7 +20,15 @@ pub fn chain_hash(
     detail: &str,
 ) -> String {
     let mut hasher = Sha256::new();
-    for field in [prev, &seq.to_string(), &at.to_string(), actor, action, subject, detail] {
+    for field in [
+        prev,
+        &seq.to_string(),
+        &at.to_string(),
+        actor,
+        action,
+        subject,
+        detail,
+    ] {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }
@@ -45,10 +53,15 @@ impl Backend {
         loop {
             let page = self.store.audit_page(expected_seq - 1, 1000).await?;
             if page.is_empty() {
-                return Ok(ChainStatus::Intact { rows: expected_seq - 1 });
+                return Ok(ChainStatus::Intact {
+                    rows: expected_seq - 1,
+                });
             }
             for row in page {
-                let broken = |reason: &str| ChainStatus::Broken { seq: row.seq, reason: reason.into() };
+                let broken = |reason: &str| ChainStatus::Broken {
+                    seq: row.seq,
+                    reason: reason.into(),
+                };
                 if row.seq != expected_seq {
                     return Ok(broken("a row is missing before this one"));
                 }
@@ -56,7 +69,12 @@ impl Backend {
                     return Ok(broken("it does not link to the previous row"));
                 }
                 let hash = chain_hash(
-                    &row.prev_hash, row.seq, row.at, &row.actor, &row.action, &row.subject,
+                    &row.prev_hash,
+                    row.seq,
+                    row.at,
+                    &row.actor,
+                    &row.action,
+                    &row.subject,
                     &row.detail,
                 );
                 if hash != row.hash {

@@ -50,7 +50,11 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| Error::invalid(format!("unknown role {s:?}: use sysadmin, operator or viewer")))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown role {s:?}: use sysadmin, operator or viewer"
+                ))
+            })
     }
 
     /// Whether this role includes `required`.
@@ -80,7 +84,11 @@ impl AuthUser {
 
 impl From<&UserRow> for AuthUser {
     fn from(row: &UserRow) -> Self {
-        Self { id: row.id.clone(), email: row.email.clone(), role: row.role }
+        Self {
+            id: row.id.clone(),
+            email: row.email.clone(),
+            role: row.role,
+        }
     }
 }
 
@@ -109,7 +117,11 @@ fn hash_password(password: &str) -> Result<String> {
 
 fn password_matches(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -163,7 +175,10 @@ impl Backend {
             detail: serde_json::json!({ "after": { "email": row.email, "role": role.as_str() } }),
         };
         self.store.insert_user(&row, &audit).await?;
-        Ok(CreatedUser { user: AuthUser::from(&row), generated_password: generated.then_some(password) })
+        Ok(CreatedUser {
+            user: AuthUser::from(&row),
+            generated_password: generated.then_some(password),
+        })
     }
 
     /// Checks an e-mail and password and opens a session. Unknown e-mail and wrong password
@@ -174,7 +189,9 @@ impl Backend {
             Some(email) => self.store.find_user_by_email(&email).await?,
             None => None,
         };
-        let phc = row.as_ref().map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
+        let phc = row
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
         let secret = password.expose_secret().to_string();
         let matches = tokio::task::spawn_blocking(move || password_matches(&secret, &phc))
             .await
@@ -186,20 +203,32 @@ impl Backend {
         let cookie_value = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
         let created = now();
         let expires_at = created + self.config.session_hours * 3600;
-        self.store.insert_session(&session_digest(&cookie_value), &row.id, created, expires_at).await?;
+        self.store
+            .insert_session(&session_digest(&cookie_value), &row.id, created, expires_at)
+            .await?;
         tracing::info!(user.id = %row.id, "signed in");
-        Ok(NewSession { cookie_value: cookie_value.into(), user: AuthUser::from(&row), expires_at })
+        Ok(NewSession {
+            cookie_value: cookie_value.into(),
+            user: AuthUser::from(&row),
+            expires_at,
+        })
     }
 
     /// The user behind a session cookie, if the session is open.
     pub async fn session_user(&self, cookie_value: &str) -> Result<Option<AuthUser>> {
-        let row = self.store.session_user(&session_digest(cookie_value), now()).await?;
+        let row = self
+            .store
+            .session_user(&session_digest(cookie_value), now())
+            .await?;
         Ok(row.as_ref().map(AuthUser::from))
     }
 
     /// Ends the session behind a cookie.
     pub async fn logout(&self, cookie_value: &str) -> Result<()> {
-        Ok(self.store.delete_session(&session_digest(cookie_value)).await?)
+        Ok(self
+            .store
+            .delete_session(&session_digest(cookie_value))
+            .await?)
     }
 }
 

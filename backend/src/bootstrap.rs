@@ -21,7 +21,9 @@ impl Backend {
         }
         if self.store.count_users().await? == 0 {
             let email = self.config.admin_email.clone();
-            let created = self.create_user(&email, Role::Sysadmin, None, "bootstrap").await?;
+            let created = self
+                .create_user(&email, Role::Sysadmin, None, "bootstrap")
+                .await?;
             if let Some(password) = created.generated_password {
                 done.admin = Some((created.user.email, password));
             }

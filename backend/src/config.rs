@@ -66,7 +66,11 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::new();
         if let Some(path) = file {
-            anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+            anyhow::ensure!(
+                path.exists(),
+                "config file {} does not exist",
+                path.display()
+            );
             figment = figment.merge(Yaml::file(path));
         }
         let config: Config = figment
@@ -109,13 +113,19 @@ mod tests {
 
     #[test]
     fn a_database_password_never_appears_in_messages() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("sqlite://data/t.db"), "sqlite://data/t.db");
     }
 
     #[test]
     fn the_kek_is_hidden_from_debug_output() {
-        let config = Config { kek: Some("c2VjcmV0".to_string().into()), ..Config::default() };
+        let config = Config {
+            kek: Some("c2VjcmV0".to_string().into()),
+            ..Config::default()
+        };
         assert!(!format!("{config:?}").contains("c2VjcmV0"));
     }
 }

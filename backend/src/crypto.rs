@@ -49,7 +49,9 @@ impl Kek {
     /// Parses base64 of exactly 32 bytes.
     pub fn from_base64(text: &str) -> anyhow::Result<Self> {
         let bytes = Zeroizing::new(
-            STANDARD.decode(text.trim()).context("the KEK must be base64 of 32 bytes")?,
+            STANDARD
+                .decode(text.trim())
+                .context("the KEK must be base64 of 32 bytes")?,
         );
         let key: [u8; 32] = bytes
             .as_slice()
@@ -87,7 +89,10 @@ impl Kek {
         let cipher = XChaCha20Poly1305::new(self.0.as_ref().into());
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let payload = Payload { msg: plaintext, aad: context.as_bytes() };
+        let payload = Payload {
+            msg: plaintext,
+            aad: context.as_bytes(),
+        };
         let sealed = cipher
             .encrypt(XNonce::from_slice(&nonce), payload)
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
@@ -104,8 +109,14 @@ impl Kek {
         }
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let cipher = XChaCha20Poly1305::new(self.0.as_ref().into());
-        let payload = Payload { msg: body, aad: context.as_bytes() };
-        cipher.decrypt(XNonce::from_slice(nonce), payload).map(Zeroizing::new).map_err(|_| OpenError)
+        let payload = Payload {
+            msg: body,
+            aad: context.as_bytes(),
+        };
+        cipher
+            .decrypt(XNonce::from_slice(nonce), payload)
+            .map(Zeroizing::new)
+            .map_err(|_| OpenError)
     }
 }
 
@@ -118,7 +129,8 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .mode(0o600)
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(bytes).with_context(|| format!("writing {}", path.display()))
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(not(unix))]
@@ -128,7 +140,8 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .create_new(true)
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(bytes).with_context(|| format!("writing {}", path.display()))
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -139,7 +152,10 @@ mod tests {
     fn a_sealed_seed_opens_only_under_its_own_kid() {
         let kek = Kek::generate();
         let sealed = kek.seal("kid-a", b"seed bytes");
-        assert_eq!(kek.open("kid-a", &sealed).unwrap().as_slice(), b"seed bytes");
+        assert_eq!(
+            kek.open("kid-a", &sealed).unwrap().as_slice(),
+            b"seed bytes"
+        );
         assert!(kek.open("kid-b", &sealed).is_err());
         assert!(Kek::generate().open("kid-a", &sealed).is_err());
     }

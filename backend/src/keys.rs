@@ -40,10 +40,14 @@ fn parse_kid(kid: &str) -> Result<Kid> {
 
 fn public_of(row: &KeyRow) -> Result<PublicKey> {
     let bytes: [u8; 32] = row.public_key.as_slice().try_into().map_err(|_| {
-        Error::Internal(anyhow::anyhow!("key {} has a public key of the wrong length", row.kid))
+        Error::Internal(anyhow::anyhow!(
+            "key {} has a public key of the wrong length",
+            row.kid
+        ))
     })?;
     let kid = parse_kid(&row.kid)?;
-    PublicKey::from_bytes(kid, &bytes).map_err(|e| Error::Internal(anyhow::anyhow!("key {}: {e}", row.kid)))
+    PublicKey::from_bytes(kid, &bytes)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("key {}: {e}", row.kid)))
 }
 
 impl Backend {
@@ -51,7 +55,8 @@ impl Backend {
     pub async fn generate_key(&self, kid: Option<&str>, actor: &str) -> Result<KeyInfo> {
         let kid = kid.map(parse_kid).transpose()?;
         let pair = SigningKeyPair::generate(kid);
-        self.store_key(Some(&pair), &pair.public(), actor, "key.generated").await
+        self.store_key(Some(&pair), &pair.public(), actor, "key.generated")
+            .await
     }
 
     /// Imports a PKCS#8 private key (a signing key) or an SPKI public key (verify-only).
@@ -59,7 +64,8 @@ impl Backend {
         let kid = kid.map(parse_kid).transpose()?;
         match import_pem(pem, kid).map_err(|e| Error::invalid(e.to_string()))? {
             ImportedKey::Private(pair) => {
-                self.store_key(Some(&pair), &pair.public(), actor, "key.imported").await
+                self.store_key(Some(&pair), &pair.public(), actor, "key.imported")
+                    .await
             }
             ImportedKey::Public(public) => {
                 self.store_key(None, &public, actor, "key.imported").await
@@ -74,8 +80,17 @@ impl Backend {
         actor: &str,
         action: &str,
     ) -> Result<KeyInfo> {
-        let has_active = self.store.list_keys().await?.iter().any(|k| k.status == KeyStatus::Active);
-        let status = if pair.is_some() && !has_active { KeyStatus::Active } else { KeyStatus::Accepted };
+        let has_active = self
+            .store
+            .list_keys()
+            .await?
+            .iter()
+            .any(|k| k.status == KeyStatus::Active);
+        let status = if pair.is_some() && !has_active {
+            KeyStatus::Active
+        } else {
+            KeyStatus::Accepted
+        };
         self.store_key_as(pair, public, actor, action, status).await
     }
 
@@ -108,7 +123,14 @@ impl Backend {
         match self.store.insert_key(&row, &audit).await {
             // Another process made its key active first: this one waits as accepted.
             Err(StoreError::Conflict(_)) if status == KeyStatus::Active => {
-                return Box::pin(self.store_key_as(pair, public, actor, action, KeyStatus::Accepted)).await;
+                return Box::pin(self.store_key_as(
+                    pair,
+                    public,
+                    actor,
+                    action,
+                    KeyStatus::Accepted,
+                ))
+                .await;
             }
             other => other?,
         }
@@ -118,18 +140,29 @@ impl Backend {
 
     /// Every key, newest first.
     pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
-        Ok(self.store.list_keys().await?.iter().map(KeyInfo::from).collect())
+        Ok(self
+            .store
+            .list_keys()
+            .await?
+            .iter()
+            .map(KeyInfo::from)
+            .collect())
     }
 
     async fn key_row(&self, kid: &str) -> Result<KeyRow> {
-        self.store.get_key(kid).await?.ok_or_else(|| Error::NotFound(format!("key {kid}")))
+        self.store
+            .get_key(kid)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("key {kid}")))
     }
 
     /// Makes a key the one that signs; the previous active key stays accepted.
     pub async fn activate_key(&self, kid: &str, actor: &str) -> Result<KeyInfo> {
         let row = self.key_row(kid).await?;
         if row.private_enc.is_none() {
-            return Err(Error::Conflict(format!("key {kid} is verify-only (no private key) and cannot sign")));
+            return Err(Error::Conflict(format!(
+                "key {kid} is verify-only (no private key) and cannot sign"
+            )));
         }
         if row.status == KeyStatus::Retired {
             return Err(Error::Conflict(format!("key {kid} is retired")));
@@ -148,7 +181,9 @@ impl Backend {
                     "key {kid} is the active key: activate another key before retiring it"
                 )))
             }
-            KeyStatus::Retired => return Err(Error::Conflict(format!("key {kid} is already retired"))),
+            KeyStatus::Retired => {
+                return Err(Error::Conflict(format!("key {kid} is already retired")))
+            }
             KeyStatus::Accepted => {}
         }
         let live = self.store.count_live_licenses_for_kid(kid, now()).await?;
@@ -190,13 +225,26 @@ impl Backend {
         let row = rows
             .iter()
             .find(|r| r.status == KeyStatus::Active)
-            .ok_or_else(|| Error::Conflict("there is no active signing key: run `tessera keys generate`".into()))?;
+            .ok_or_else(|| {
+                Error::Conflict(
+                    "there is no active signing key: run `tessera keys generate`".into(),
+                )
+            })?;
         let sealed = row.private_enc.as_ref().ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!("active key {} has no private part", row.kid))
+            Error::Internal(anyhow::anyhow!(
+                "active key {} has no private part",
+                row.kid
+            ))
         })?;
-        let seed = self.kek.open(&row.kid, sealed).map_err(|e| Error::Internal(e.into()))?;
+        let seed = self
+            .kek
+            .open(&row.kid, sealed)
+            .map_err(|e| Error::Internal(e.into()))?;
         let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| {
-            Error::Internal(anyhow::anyhow!("key {} has a seed of the wrong length", row.kid))
+            Error::Internal(anyhow::anyhow!(
+                "key {} has a seed of the wrong length",
+                row.kid
+            ))
         })?;
         Ok(SigningKeyPair::from_seed(&seed, parse_kid(&row.kid)?))
     }
@@ -206,7 +254,14 @@ fn status_change(kid: &str, before: KeyStatus, after: KeyStatus, actor: &str) ->
     AuditEvent {
         at: now(),
         actor: actor.to_string(),
-        action: format!("key.{}", if after == KeyStatus::Active { "activated" } else { "retired" }),
+        action: format!(
+            "key.{}",
+            if after == KeyStatus::Active {
+                "activated"
+            } else {
+                "retired"
+            }
+        ),
         subject: kid.to_string(),
         detail: serde_json::json!({ "before": { "status": before.as_str() }, "after": { "status": after.as_str() } }),
     }

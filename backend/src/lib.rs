@@ -41,14 +41,21 @@ impl Backend {
         let store = store::connect(&config.database_url)
             .await
             .with_context(|| format!("opening the database {}", config.redacted_database_url()))?;
-        store.migrate().await.context("running database migrations")?;
+        store
+            .migrate()
+            .await
+            .context("running database migrations")?;
         let kek = Kek::load(&config).context("loading the key-encryption key")?;
         Ok(Self::from_parts(config, store, kek))
     }
 
     /// Assembles a backend from already-opened parts (tests use it with a fresh database).
     pub fn from_parts(config: Config, store: Arc<dyn Store>, kek: Kek) -> Self {
-        Self { config: Arc::new(config), store, kek: Arc::new(kek) }
+        Self {
+            config: Arc::new(config),
+            store,
+            kek: Arc::new(kek),
+        }
     }
 
     /// The configuration this backend runs with.

@@ -52,10 +52,20 @@ impl SupportPeriod {
     /// Parses `<n>d`, `<n>w`, `<n>mo` or `<n>y`.
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let bad = || Error::invalid(format!("support period {text:?}: expected a number and a unit, e.g. 12mo, 1y, 6w or 90d"));
-        let n: u32 = number.parse().ok().filter(|n| *n > 0 && *n <= 1200).ok_or_else(bad)?;
+        let bad = || {
+            Error::invalid(format!(
+                "support period {text:?}: expected a number and a unit, e.g. 12mo, 1y, 6w or 90d"
+            ))
+        };
+        let n: u32 = number
+            .parse()
+            .ok()
+            .filter(|n| *n > 0 && *n <= 1200)
+            .ok_or_else(bad)?;
         match unit {
             "d" => Ok(Self::Days(n)),
             "w" => Ok(Self::Days(n * 7)),
@@ -66,12 +76,14 @@ impl SupportPeriod {
     }
 
     fn add_to(self, at: i64) -> Result<i64> {
-        let start = DateTime::<Utc>::from_timestamp(at, 0).ok_or_else(|| Error::invalid("time out of range"))?;
+        let start = DateTime::<Utc>::from_timestamp(at, 0)
+            .ok_or_else(|| Error::invalid("time out of range"))?;
         let end = match self {
             Self::Days(d) => start.checked_add_signed(chrono::Duration::days(d.into())),
             Self::Months(m) => start.checked_add_months(Months::new(m)),
         };
-        end.map(|t| t.timestamp()).ok_or_else(|| Error::invalid("support period out of range"))
+        end.map(|t| t.timestamp())
+            .ok_or_else(|| Error::invalid("support period out of range"))
     }
 }
 
@@ -103,7 +115,11 @@ pub fn token_sha256(token: &str) -> String {
 }
 
 fn clean_list(items: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = items.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let mut out: Vec<String> = items
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -112,12 +128,16 @@ fn clean_list(items: &[String]) -> Vec<String> {
 fn expiry(kind: LicenseKind, expires_at: Option<i64>, at: i64) -> Result<Option<i64>> {
     let exp = match (kind, expires_at) {
         (LicenseKind::Perpetual, Some(_)) => {
-            return Err(Error::invalid("expires: a perpetual license never expires; leave it empty"))
+            return Err(Error::invalid(
+                "expires: a perpetual license never expires; leave it empty",
+            ))
         }
         (LicenseKind::Perpetual, None) => None,
         (LicenseKind::Trial, None) => Some(at + TRIAL_SECS),
         (LicenseKind::Subscription, None) => {
-            return Err(Error::invalid("expires: a subscription needs an expiry (the end of its paid period)"))
+            return Err(Error::invalid(
+                "expires: a subscription needs an expiry (the end of its paid period)",
+            ))
         }
         (_, Some(exp)) => Some(exp),
     };
@@ -160,7 +180,11 @@ impl IssueRequest {
             customer: Customer {
                 email: Email::parse(&self.email).map_err(invalid("email"))?,
                 company,
-                tax_id: self.tax_id.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+                tax_id: self
+                    .tax_id
+                    .clone()
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty()),
             },
         })
     }
@@ -218,7 +242,11 @@ impl Backend {
         };
         self.store.insert_license(&license, &audit).await?;
         tracing::info!(license.id = %license.id, key.kid = %license.kid, "issued license");
-        Ok(Issued { license, claims, token })
+        Ok(Issued {
+            license,
+            claims,
+            token,
+        })
     }
 
     /// Number of stored licenses.
@@ -228,18 +256,29 @@ impl Backend {
 
     /// One stored license.
     pub async fn get_license(&self, id: &str) -> Result<LicenseRow> {
-        self.store.get_license(id).await?.ok_or_else(|| Error::NotFound(format!("license {id}")))
+        self.store
+            .get_license(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("license {id}")))
     }
 
     /// Verifies a token against this server's keys and reports its state and stored status.
-    pub async fn verify_license_token(&self, token: &str, audience: Option<&str>) -> Result<Verification> {
+    pub async fn verify_license_token(
+        &self,
+        token: &str,
+        audience: Option<&str>,
+    ) -> Result<Verification> {
         let keys = self.verification_keys().await?;
-        let audience = audience.map(ProductKey::parse).transpose().map_err(invalid("audience"))?;
+        let audience = audience
+            .map(ProductKey::parse)
+            .transpose()
+            .map_err(invalid("audience"))?;
         let mut opts = VerifyOptions::at(now());
         if let Some(aud) = audience {
             opts = opts.audience(aud);
         }
-        let verified = jws::verify(token, &keys, &opts).map_err(|e| Error::Invalid(e.to_string()))?;
+        let verified =
+            jws::verify(token, &keys, &opts).map_err(|e| Error::Invalid(e.to_string()))?;
         let stored = self.store.get_license(verified.claims.sub.as_ref()).await?;
         let state = match &stored {
             Some(row) if row.status != "active" => state::State::Revoked,
@@ -260,8 +299,14 @@ mod tests {
 
     #[test]
     fn support_periods_read_as_people_write_them() {
-        assert_eq!(SupportPeriod::parse("12mo").unwrap(), SupportPeriod::Months(12));
-        assert_eq!(SupportPeriod::parse("1y").unwrap(), SupportPeriod::Months(12));
+        assert_eq!(
+            SupportPeriod::parse("12mo").unwrap(),
+            SupportPeriod::Months(12)
+        );
+        assert_eq!(
+            SupportPeriod::parse("1y").unwrap(),
+            SupportPeriod::Months(12)
+        );
         assert_eq!(SupportPeriod::parse("6w").unwrap(), SupportPeriod::Days(42));
         assert!(SupportPeriod::parse("12").is_err());
         assert!(SupportPeriod::parse("0mo").is_err());
@@ -272,7 +317,10 @@ mod tests {
     fn a_perpetual_license_has_no_expiry_and_a_trial_runs_thirty_days() {
         assert_eq!(expiry(LicenseKind::Perpetual, None, 100).unwrap(), None);
         assert!(expiry(LicenseKind::Perpetual, Some(200), 100).is_err());
-        assert_eq!(expiry(LicenseKind::Trial, None, 100).unwrap(), Some(100 + TRIAL_SECS));
+        assert_eq!(
+            expiry(LicenseKind::Trial, None, 100).unwrap(),
+            Some(100 + TRIAL_SECS)
+        );
         assert!(expiry(LicenseKind::Subscription, None, 100).is_err());
         assert!(expiry(LicenseKind::Subscription, Some(50), 100).is_err());
     }

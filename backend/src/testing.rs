@@ -39,23 +39,44 @@ impl TestDb {
         let mut suffix = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut suffix);
         let (url, pg_name) = match engine {
-            Engine::Sqlite => (format!("sqlite://{}/tessera.db", dir.path().display()), None),
+            Engine::Sqlite => (
+                format!("sqlite://{}/tessera.db", dir.path().display()),
+                None,
+            ),
             Engine::Postgres => {
                 let name = format!("tessera_test_{}", hex::encode(suffix));
                 let admin = postgres_admin_url();
-                let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PostgreSQL for tests");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test db");
+                let pool = sqlx::PgPool::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL for tests");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .expect("create test db");
                 pool.close().await;
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(b, _)| b)
+                    .to_string();
                 (format!("{base}/{name}"), Some(name))
             }
         };
-        Self { url, data_dir: dir.path().join("data"), engine, pg_name, _dir: dir }
+        Self {
+            url,
+            data_dir: dir.path().join("data"),
+            engine,
+            pg_name,
+            _dir: dir,
+        }
     }
 
     /// A configuration pointing at this database and data dir.
     pub fn config(&self) -> Config {
-        Config { database_url: self.url.clone(), data_dir: self.data_dir.clone(), ..Config::default() }
+        Config {
+            database_url: self.url.clone(),
+            data_dir: self.data_dir.clone(),
+            ..Config::default()
+        }
     }
 
     /// The migrated store.
@@ -78,14 +99,22 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         let admin = postgres_admin_url();
         // Drop runs inside the test's runtime; use a thread with its own to reach the server.
         let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let pool = sqlx::PgPool::connect(&admin).await.ok()?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .ok()
             })
         })
         .join();

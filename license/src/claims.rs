@@ -276,8 +276,13 @@ mod tests {
     fn invalid_ids_inside_claims_are_refused() {
         let mut json = minimal_json();
         json["lic"]["domains"] = serde_json::json!(["app.example.com"]);
-        let err = serde_json::from_value::<Claims>(json).unwrap_err().to_string();
-        assert!(err.contains("bind the registrable domain example.com"), "{err}");
+        let err = serde_json::from_value::<Claims>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bind the registrable domain example.com"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -299,12 +304,18 @@ mod tests {
     fn incoherent_claims_fail_validation() {
         let mut claims: Claims = serde_json::from_value(minimal_json()).unwrap();
         claims.exp = Some(50);
-        assert!(matches!(claims.validate(), Err(ClaimsError::ExpiresBeforeValid { .. })));
+        assert!(matches!(
+            claims.validate(),
+            Err(ClaimsError::ExpiresBeforeValid { .. })
+        ));
         claims.exp = None;
         claims.jti.clear();
         assert_eq!(claims.validate(), Err(ClaimsError::EmptyJti));
         claims.jti = "j".into();
         claims.lic.caps.insert("rooms".into(), -1);
-        assert!(matches!(claims.validate(), Err(ClaimsError::NegativeCap { .. })));
+        assert!(matches!(
+            claims.validate(),
+            Err(ClaimsError::NegativeCap { .. })
+        ));
     }
 }

@@ -13,9 +13,11 @@ pub mod state;
 
 pub use claims::{Claims, Customer, LicenseGrant, LicenseKind, SeatGrant, Tier};
 pub use ids::*;
-pub use jws::{sign, verify, VerifyError, VerifyOptions, Verified, MAX_TOKEN_BYTES};
+pub use jws::{sign, verify, Verified, VerifyError, VerifyOptions, MAX_TOKEN_BYTES};
 pub use keys::{import_pem, ImportedKey, Jwk, Jwks, KeyError, KeySet, PublicKey, SigningKeyPair};
-pub use state::{evaluate, Entitlements, EvalContext, Evaluation, LiveStatus, State, UnlicensedReason};
+pub use state::{
+    evaluate, Entitlements, EvalContext, Evaluation, LiveStatus, State, UnlicensedReason,
+};
 
 #[cfg(test)]
 mod test_support;

@@ -29,12 +29,22 @@ fn words(max: usize) -> impl Strategy<Value = Vec<String>> {
 }
 
 fn domain() -> impl Strategy<Value = Domain> {
-    ("[a-z][a-z0-9-]{0,14}[a-z0-9]", prop::sample::select(vec!["com", "co.uk", "de", "io", "org"]))
-        .prop_filter_map("registrable", |(label, tld)| Domain::parse(&format!("{label}.{tld}")).ok())
+    (
+        "[a-z][a-z0-9-]{0,14}[a-z0-9]",
+        prop::sample::select(vec!["com", "co.uk", "de", "io", "org"]),
+    )
+        .prop_filter_map("registrable", |(label, tld)| {
+            Domain::parse(&format!("{label}.{tld}")).ok()
+        })
 }
 
 fn customer() -> impl Strategy<Value = Customer> {
-    ("[A-Za-z0-9._+-]{1,20}", "[a-z]{1,10}\\.(com|org|io)", "\\PC{0,30}", option::of("[A-Z]{2}[0-9]{5,12}"))
+    (
+        "[A-Za-z0-9._+-]{1,20}",
+        "[a-z]{1,10}\\.(com|org|io)",
+        "\\PC{0,30}",
+        option::of("[A-Z]{2}[0-9]{5,12}"),
+    )
         .prop_map(|(local, host, company, tax_id)| Customer {
             email: Email::parse(&format!("{local}@{host}")).expect("generated emails are valid"),
             company,
@@ -45,7 +55,10 @@ fn customer() -> impl Strategy<Value = Customer> {
 fn seats() -> impl Strategy<Value = BTreeMap<String, SeatGrant>> {
     btree_map(
         "[a-z]{1,10}",
-        (btree_map("[a-z]{1,8}", 0u32..500, 0..3), option::of(0u32..1000))
+        (
+            btree_map("[a-z]{1,8}", 0u32..500, 0..3),
+            option::of(0u32..1000),
+        )
             .prop_map(|(roles, pool)| SeatGrant { roles, pool }),
         0..3,
     )
@@ -64,8 +77,26 @@ fn grant() -> impl Strategy<Value = LicenseGrant> {
         (any::<bool>(), customer()),
     );
     (lists, rest).prop_map(
-        |((features, plugins, themes, niches, domains), (tier, kind, plan, caps, seats, node_lock, support_until, (trial, customer)))| {
-            LicenseGrant { tier, kind, plan, features, caps, plugins, themes, niches, seats, domains, node_lock, support_until, trial, customer }
+        |(
+            (features, plugins, themes, niches, domains),
+            (tier, kind, plan, caps, seats, node_lock, support_until, (trial, customer)),
+        )| {
+            LicenseGrant {
+                tier,
+                kind,
+                plan,
+                features,
+                caps,
+                plugins,
+                themes,
+                niches,
+                seats,
+                domains,
+                node_lock,
+                support_until,
+                trial,
+                customer,
+            }
         },
     )
 }

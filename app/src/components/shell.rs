@@ -13,8 +13,16 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { href: "/", label: "Overview", min_role: RoleName::Viewer },
-    NavItem { href: "/keys", label: "Signing keys", min_role: RoleName::Sysadmin },
+    NavItem {
+        href: "/",
+        label: "Overview",
+        min_role: RoleName::Viewer,
+    },
+    NavItem {
+        href: "/keys",
+        label: "Signing keys",
+        min_role: RoleName::Sysadmin,
+    },
 ];
 
 /// Header, navigation by role, sign-out, and the routed page below.

@@ -15,7 +15,10 @@ fn status_badge(status: &str) -> &'static str {
 }
 
 fn key_row(key: KeyView) -> impl IntoView {
-    let badge = format!("rounded px-2 py-0.5 text-xs font-medium {}", status_badge(&key.status));
+    let badge = format!(
+        "rounded px-2 py-0.5 text-xs font-medium {}",
+        status_badge(&key.status)
+    );
     view! {
         <tr class="border-t border-slate-100">
             <td class="px-4 py-2 font-mono text-sm">{key.kid}</td>

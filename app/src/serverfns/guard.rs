@@ -26,17 +26,24 @@ pub(crate) fn authorise(required: Role) -> Result<(Backend, AuthUser), ServerFnE
     };
     if !user.role.allows(required) {
         set_status(StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("forbidden: your role does not allow this"));
+        return Err(ServerFnError::new(
+            "forbidden: your role does not allow this",
+        ));
     }
     Ok((backend, user))
 }
 
 /// The caller, if signed in, without requiring any role.
 pub(crate) fn current_user() -> Option<AuthUser> {
-    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<AuthUser>().cloned())
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AuthUser>().cloned())
 }
 
 /// Maps a use-case error to a server-function error with the matching HTTP status.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "shaped for `.map_err(map_error)`"
+)]
 pub(crate) fn map_error(err: Error) -> ServerFnError {
     let status = match &err {
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -197,7 +197,13 @@ pub trait Store: Send + Sync + Debug {
     async fn count_users(&self) -> StoreResult<i64>;
 
     /// Records a sign-in session by the SHA-256 of its cookie value.
-    async fn insert_session(&self, token_sha256: &str, user_id: &str, created_at: i64, expires_at: i64) -> StoreResult<()>;
+    async fn insert_session(
+        &self,
+        token_sha256: &str,
+        user_id: &str,
+        created_at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
     /// The user behind an unexpired session.
     async fn session_user(&self, token_sha256: &str, now: i64) -> StoreResult<Option<UserRow>>;
     /// Ends a session.

@@ -13,8 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::Row as _;
 
 use super::{
-    AuditEvent, AuditRecord, KeyRow, KeyStatus, LicenseRow, Store, StoreError, StoreResult,
-    UserRow,
+    AuditEvent, AuditRecord, KeyRow, KeyStatus, LicenseRow, Store, StoreError, StoreResult, UserRow,
 };
 use crate::audit::chain_hash;
 use crate::auth::Role;
@@ -56,7 +55,10 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool })
     }
 }
@@ -419,5 +421,17 @@ macro_rules! sql_store {
     };
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "sqlite", SQLITE_MIGRATIONS);
-sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, "postgres", POSTGRES_MIGRATIONS);
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow,
+    "sqlite",
+    SQLITE_MIGRATIONS
+);
+sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    sqlx::postgres::PgRow,
+    "postgres",
+    POSTGRES_MIGRATIONS
+);

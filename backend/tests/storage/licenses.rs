@@ -11,7 +11,13 @@ use crate::both_engines;
 
 pub fn sample_request() -> IssueRequest {
     let mut seats = BTreeMap::new();
-    seats.insert("crm".to_string(), SeatGrant { roles: BTreeMap::from([("agent".to_string(), 5)]), pool: None });
+    seats.insert(
+        "crm".to_string(),
+        SeatGrant {
+            roles: BTreeMap::from([("agent".to_string(), 5)]),
+            pool: None,
+        },
+    );
     IssueRequest {
         email: "Ops@Example.COM".into(),
         company: "Example S.L.".into(),
@@ -32,6 +38,9 @@ pub fn sample_request() -> IssueRequest {
         caps: BTreeMap::from([("rooms".to_string(), 10)]),
     }
 }
+
+/// A change that makes a request invalid.
+type Mutation = Box<dyn Fn(&mut IssueRequest)>;
 
 both_engines! {
     async fn an_issued_license_is_stored_as_hash_and_snapshot_never_the_token(db: &TestDb) {
@@ -71,7 +80,7 @@ both_engines! {
     async fn bad_input_is_refused_with_the_field_named_and_nothing_stored(db: &TestDb) {
         let backend = db.backend().await;
         backend.generate_key(None, "test").await.unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut IssueRequest)>)> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             ("email", Box::new(|r| r.email = "not-an-email".into())),
             ("domain", Box::new(|r| r.domains = vec!["app.example.com".into()])),
             ("product", Box::new(|r| r.product = "Bad Product".into())),

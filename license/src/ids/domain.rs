@@ -14,7 +14,9 @@ const LOCALHOST: &str = "localhost";
 
 /// A registrable domain per the Public Suffix List (`example.com`, `example.co.uk`), or exactly
 /// `localhost`. Stored trimmed, lowercased, without a trailing dot.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Domain(String);
 
@@ -61,9 +63,7 @@ pub fn registrable_of_host(host: &str) -> Option<Domain> {
         return None;
     }
     let host = match host.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-            name
-        }
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
     let name = normalise(host.to_owned());
@@ -88,8 +88,10 @@ fn normalise(mut s: String) -> String {
 
 /// Refuses IPs, URLs, ports, paths, wildcards and malformed labels.
 fn check_hostname(name: &str) -> Result<(), IdError> {
+    // Only names starting with a digit or bracket, or holding a colon, can be IP literals.
+    let maybe_ip = name.starts_with(|c: char| c.is_ascii_digit() || c == '[') || name.contains(':');
     let unbracketed = name.trim_start_matches('[').trim_end_matches(']');
-    if unbracketed.parse::<IpAddr>().is_ok() {
+    if maybe_ip && unbracketed.parse::<IpAddr>().is_ok() {
         return Err(IdError::new(
             KIND,
             format!("{name} is an IP address; bind a domain name"),
@@ -101,7 +103,10 @@ fn check_hostname(name: &str) -> Result<(), IdError> {
             format!("{name} looks like a URL; give only the domain, e.g. example.com"),
         ));
     }
-    if let Some(c) = name.chars().find(|c| matches!(c, ':' | '/' | '?' | '#' | '@')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ':' | '/' | '?' | '#' | '@'))
+    {
         return Err(IdError::new(
             KIND,
             format!("{name} contains {c:?}; give only the domain, without port or path"),
@@ -129,7 +134,9 @@ fn check_labels(name: &str) -> Result<(), IdError> {
     for label in name.split('.') {
         let valid = !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !valid {
@@ -172,9 +179,18 @@ mod tests {
 
     #[test]
     fn a_registrable_domain_is_normalised() {
-        assert_eq!(Domain::parse(" Example.COM. ").unwrap().as_str(), "example.com");
-        assert_eq!(Domain::parse("example.co.uk").unwrap().as_str(), "example.co.uk");
-        assert_eq!(Domain::parse("xn--bcher-kva.de").unwrap().as_str(), "xn--bcher-kva.de");
+        assert_eq!(
+            Domain::parse(" Example.COM. ").unwrap().as_str(),
+            "example.com"
+        );
+        assert_eq!(
+            Domain::parse("example.co.uk").unwrap().as_str(),
+            "example.co.uk"
+        );
+        assert_eq!(
+            Domain::parse("xn--bcher-kva.de").unwrap().as_str(),
+            "xn--bcher-kva.de"
+        );
         assert!(Domain::parse("LOCALHOST").unwrap().is_localhost());
     }
 
@@ -186,14 +202,19 @@ mod tests {
             "invalid domain: app.example.com is a subdomain; bind the registrable domain example.com"
         );
         let err = Domain::parse("a.b.example.co.uk").unwrap_err();
-        assert!(err.reason().ends_with("bind the registrable domain example.co.uk"));
+        assert!(err
+            .reason()
+            .ends_with("bind the registrable domain example.co.uk"));
     }
 
     #[test]
     fn a_bare_public_suffix_is_refused() {
         for suffix in ["com", "co.uk", "github.io"] {
             let err = Domain::parse(suffix).unwrap_err();
-            assert!(err.reason().contains("is a public suffix"), "{suffix}: {err}");
+            assert!(
+                err.reason().contains("is a public suffix"),
+                "{suffix}: {err}"
+            );
         }
     }
 

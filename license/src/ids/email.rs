@@ -7,7 +7,9 @@ const MAX_LEN: usize = 254;
 
 /// An email address: trimmed, at most 254 characters, one `@`, a local part without spaces or
 /// control characters, and a dotted domain of valid labels. The domain part is lowercased.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -47,7 +49,10 @@ fn check(s: &str) -> Result<usize, IdError> {
     if s.len() > MAX_LEN {
         return Err(IdError::new(
             KIND,
-            format!("is {} characters long; at most {MAX_LEN} are allowed", s.len()),
+            format!(
+                "is {} characters long; at most {MAX_LEN} are allowed",
+                s.len()
+            ),
         ));
     }
     let mut parts = s.split('@');
@@ -82,7 +87,9 @@ fn check_mail_domain(address: &str, domain: &str) -> Result<(), IdError> {
     for label in domain.split('.') {
         let valid = !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !valid {
@@ -126,6 +133,9 @@ mod tests {
             assert!(err.contains(needle), "{input:?}: {err}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(Email::parse(&long).unwrap_err().to_string().contains("at most 254"));
+        assert!(Email::parse(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 254"));
     }
 }

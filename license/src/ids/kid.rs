@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use super::{check_charset, string_newtype, IdError};
 
 /// A key id: 1..=64 characters of `A-Z a-z 0-9 . _ -`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Kid(String);
 
@@ -61,7 +63,10 @@ mod tests {
         let key = ed25519_dalek::VerifyingKey::from_bytes(&x.try_into().unwrap()).unwrap();
         let kid = Kid::thumbprint(&key);
         assert_eq!(kid.as_str(), "kPrK_qmxVWaYVA9w");
-        assert_eq!(kid.as_str(), &"kPrK_qmxVWaYVA9wwE2x35h9f0qyBsXKs5BUCgnR8oM"[..16]);
+        assert_eq!(
+            kid.as_str(),
+            &"kPrK_qmxVWaYVA9wwE2x35h9f0qyBsXKs5BUCgnR8oM"[..16]
+        );
         assert!(Kid::parse(kid.as_str()).is_ok());
     }
 

@@ -25,7 +25,9 @@ const fn decode_table() -> [u8; 256] {
 
 /// A license id: `lic_` followed by 26 uppercase Crockford base32 characters encoding a
 /// 48-bit millisecond timestamp and 80 random bits (ULID layout), so ids sort by issue time.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct LicenseId(String);
 
@@ -68,7 +70,10 @@ impl LicenseId {
 
     fn check(s: &str) -> Result<(), IdError> {
         let Some(body) = s.strip_prefix(PREFIX) else {
-            return Err(IdError::new(KIND, format!("{s:?} must start with \"lic_\"")));
+            return Err(IdError::new(
+                KIND,
+                format!("{s:?} must start with \"lic_\""),
+            ));
         };
         if body.len() != BODY_LEN {
             return Err(IdError::new(
@@ -79,7 +84,10 @@ impl LicenseId {
                 ),
             ));
         }
-        if let Some(c) = body.chars().find(|c| !c.is_ascii() || DECODE[*c as usize] == INVALID) {
+        if let Some(c) = body
+            .chars()
+            .find(|c| !c.is_ascii() || DECODE[*c as usize] == INVALID)
+        {
             return Err(IdError::new(
                 KIND,
                 format!("{c:?} is not uppercase Crockford base32 (0-9 A-Z without I L O U)"),

@@ -151,7 +151,9 @@ pub(crate) fn check_charset(
 }
 
 /// A product's key, the token `aud`: `[a-z0-9][a-z0-9_-]{0,63}`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct ProductKey(String);
 
@@ -190,7 +192,9 @@ impl ProductKey {
 }
 
 /// An install's id as reported in heartbeats: 1..=128 of `A-Z a-z 0-9 . _ : -`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct InstallId(String);
 

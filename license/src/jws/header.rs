@@ -89,7 +89,9 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                 }
             };
             if repeated {
-                return Err(de::Error::custom(format_args!("repeated header member {key:?}")));
+                return Err(de::Error::custom(format_args!(
+                    "repeated header member {key:?}"
+                )));
             }
             match key.as_ref() {
                 "alg" => take_str(&mut map, &mut header.alg)?,

@@ -17,7 +17,7 @@ use crate::keys::{KeySet, PublicKey, SigningKeyPair};
 
 pub use error::VerifyError;
 use header::Header;
-pub use options::{VerifyOptions, Verified};
+pub use options::{Verified, VerifyOptions};
 
 /// Tokens longer than this are refused before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -32,9 +32,8 @@ pub fn sign(claims: &Claims, key: &SigningKeyPair) -> String {
     let header = format!(r#"{{"alg":"EdDSA","kid":"{}","typ":"JWT"}}"#, key.kid());
     let payload = serde_json::to_vec(claims)
         .expect("claims always serialise: map keys are strings and there are no floats");
-    let mut token = String::with_capacity(
-        (header.len() + payload.len()) * 4 / 3 + SIGNATURE_B64_LEN + 8,
-    );
+    let mut token =
+        String::with_capacity((header.len() + payload.len()) * 4 / 3 + SIGNATURE_B64_LEN + 8);
     URL_SAFE_NO_PAD.encode_string(header.as_bytes(), &mut token);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
@@ -67,8 +66,8 @@ pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verifi
     };
     let payload = decode(payload_b64, "payload")?;
     let signature = decode_signature(signature_b64)?;
-    let header: Header<'_> = serde_json::from_slice(header_json)
-        .map_err(|_| VerifyError::BadJson { part: "header" })?;
+    let header: Header<'_> =
+        serde_json::from_slice(header_json).map_err(|_| VerifyError::BadJson { part: "header" })?;
     let candidates = select_keys(&header, keys)?;
     let signature = signature.ok_or(VerifyError::BadSignature)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
@@ -127,7 +126,11 @@ fn select_keys<'k>(header: &Header<'_>, keys: &'k KeySet) -> Result<Candidates<'
         }
     }
     let kid = match header.kid.as_deref() {
-        Some(kid) => Some(crate::ids::Kid::check(kid).map(|()| kid).map_err(|_| VerifyError::BadKid)?),
+        Some(kid) => Some(
+            crate::ids::Kid::check(kid)
+                .map(|()| kid)
+                .map_err(|_| VerifyError::BadKid)?,
+        ),
         None => None,
     };
     if keys.is_empty() {
@@ -145,6 +148,7 @@ fn select_keys<'k>(header: &Header<'_>, keys: &'k KeySet) -> Result<Candidates<'
 }
 
 /// The key named by `kid`, or every pinned key when the header has none.
+#[derive(Clone, Copy)]
 enum Candidates<'k> {
     One(&'k PublicKey),
     All(&'k KeySet),
@@ -157,18 +161,26 @@ fn check_signature<'k>(
     signature: &[u8; 64],
 ) -> Result<&'k PublicKey, VerifyError> {
     let signature = Signature::from_bytes(signature);
-    let accepts = |key: &PublicKey| key.verifying_key().verify_strict(message, &signature).is_ok();
+    let accepts = |key: &PublicKey| {
+        key.verifying_key()
+            .verify_strict(message, &signature)
+            .is_ok()
+    };
     match candidates {
         Candidates::One(key) if accepts(key) => Ok(key),
         Candidates::One(_) => Err(VerifyError::BadSignature),
-        Candidates::All(keys) => keys.iter().find(|k| accepts(k)).ok_or(VerifyError::BadSignature),
+        Candidates::All(keys) => keys
+            .iter()
+            .find(|k| accepts(k))
+            .ok_or(VerifyError::BadSignature),
     }
 }
 
 /// Parses the (already authenticated) payload.
 fn parse_claims(payload: &[u8]) -> Result<Claims, VerifyError> {
     // One UTF-8 check up front lets the parser skip per-string validation.
-    let json = std::str::from_utf8(payload).map_err(|_| VerifyError::BadJson { part: "payload" })?;
+    let json =
+        std::str::from_utf8(payload).map_err(|_| VerifyError::BadJson { part: "payload" })?;
     let claims: Claims = serde_json::from_str(json).map_err(|e| match e.classify() {
         Category::Data => VerifyError::InvalidClaims(e.to_string()),
         Category::Io | Category::Syntax | Category::Eof => VerifyError::BadJson { part: "payload" },

@@ -22,7 +22,10 @@ fn a_signed_token_verifies_to_the_same_claims() {
 #[test]
 fn the_header_is_exactly_alg_kid_typ() {
     let token = sign(&claims(), &key("main-2025"));
-    assert_eq!(header_of(&token), r#"{"alg":"EdDSA","kid":"main-2025","typ":"JWT"}"#);
+    assert_eq!(
+        header_of(&token),
+        r#"{"alg":"EdDSA","kid":"main-2025","typ":"JWT"}"#
+    );
     assert_eq!(token.split('.').nth(2).unwrap().len(), SIGNATURE_B64_LEN);
 }
 
@@ -77,14 +80,20 @@ fn the_audience_must_match_when_set() {
     assert!(verify(&token, &keys, &ours).is_ok());
     let other = VerifyOptions::at(NOW).audience(ProductKey::parse("other").unwrap());
     let err = verify(&token, &keys, &other).unwrap_err();
-    assert_eq!(err.to_string(), r#"token is for product "tessera", not "other""#);
+    assert_eq!(
+        err.to_string(),
+        r#"token is for product "tessera", not "other""#
+    );
 }
 
 #[test]
 fn an_oversized_token_is_refused_before_decoding() {
     let keys = keyset(&[&key("k1")]);
     let junk = "!".repeat(MAX_TOKEN_BYTES + 1);
-    assert_eq!(verify(&junk, &keys, &VerifyOptions::at(NOW)), Err(VerifyError::TooLarge));
+    assert_eq!(
+        verify(&junk, &keys, &VerifyOptions::at(NOW)),
+        Err(VerifyError::TooLarge)
+    );
     let small = VerifyOptions::at(NOW).max_bytes(10);
     let token = sign(&claims(), &key("k1"));
     assert_eq!(verify(&token, &keys, &small), Err(VerifyError::TooLarge));

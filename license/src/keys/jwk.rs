@@ -47,7 +47,10 @@ impl Jwk {
             return bad(format!("kty is {:?}; only \"OKP\" is accepted", self.kty));
         }
         if self.crv != "Ed25519" {
-            return bad(format!("crv is {:?}; only \"Ed25519\" is accepted", self.crv));
+            return bad(format!(
+                "crv is {:?}; only \"Ed25519\" is accepted",
+                self.crv
+            ));
         }
         if !self.alg.is_empty() && self.alg != "EdDSA" {
             return bad(format!("alg is {:?}; only \"EdDSA\" is accepted", self.alg));

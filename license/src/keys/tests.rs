@@ -24,8 +24,14 @@ fn pem_output_is_byte_identical_to_openssl() {
 
 #[test]
 fn import_decides_by_the_pem_label() {
-    assert!(matches!(import_pem(OPENSSL_PRIVATE, None), Ok(ImportedKey::Private(_))));
-    assert!(matches!(import_pem(OPENSSL_PUBLIC, None), Ok(ImportedKey::Public(_))));
+    assert!(matches!(
+        import_pem(OPENSSL_PRIVATE, None),
+        Ok(ImportedKey::Private(_))
+    ));
+    assert!(matches!(
+        import_pem(OPENSSL_PUBLIC, None),
+        Ok(ImportedKey::Public(_))
+    ));
     let rsa = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
     assert_eq!(
         import_pem(rsa, None).unwrap_err(),
@@ -96,7 +102,10 @@ fn a_jwks_with_a_foreign_key_is_refused_not_skipped() {
     let good = SigningKeyPair::generate(None).public().to_jwk();
     let mut rsa = good.clone();
     rsa.kty = "RSA".to_owned();
-    let err = KeySet::from_jwks(&Jwks { keys: vec![good.clone(), rsa] }).unwrap_err();
+    let err = KeySet::from_jwks(&Jwks {
+        keys: vec![good.clone(), rsa],
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("only \"OKP\""), "{err}");
     let mut x448 = good.clone();
     x448.crv = "X448".to_owned();
@@ -104,7 +113,10 @@ fn a_jwks_with_a_foreign_key_is_refused_not_skipped() {
     let mut enc = good.clone();
     enc.use_ = "enc".to_owned();
     assert!(KeySet::from_jwks(&Jwks { keys: vec![enc] }).is_err());
-    let dup = KeySet::from_jwks(&Jwks { keys: vec![good.clone(), good] }).unwrap_err();
+    let dup = KeySet::from_jwks(&Jwks {
+        keys: vec![good.clone(), good],
+    })
+    .unwrap_err();
     assert!(matches!(dup, KeyError::DuplicateKid(_)));
 }
 

@@ -73,9 +73,7 @@ fn limit_message(plugin: &str, role: Option<&str>, limit: u32, used: u32) -> Str
         Some(role) => format!(
             "all {limit} licensed {role:?} seats of plugin {plugin:?} are taken ({used} in use)"
         ),
-        None => format!(
-            "all {limit} pooled seats of plugin {plugin:?} are taken ({used} in use)"
-        ),
+        None => format!("all {limit} pooled seats of plugin {plugin:?} are taken ({used} in use)"),
     }
 }
 

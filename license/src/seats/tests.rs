@@ -11,7 +11,11 @@ fn booking() -> PluginRoles {
     };
     PluginRoles {
         plugin: "booking".to_owned(),
-        roles: vec![role("editor", true), role("manager", true), role("viewer", false)],
+        roles: vec![
+            role("editor", true),
+            role("manager", true),
+            role("viewer", false),
+        ],
     }
 }
 
@@ -24,7 +28,10 @@ fn hold(user: &str, role: &str) -> Holding {
 
 fn per_role(editors: u32, managers: u32) -> SeatGrant {
     SeatGrant {
-        roles: BTreeMap::from([("editor".to_owned(), editors), ("manager".to_owned(), managers)]),
+        roles: BTreeMap::from([
+            ("editor".to_owned(), editors),
+            ("manager".to_owned(), managers),
+        ]),
         pool: None,
     }
 }
@@ -38,7 +45,11 @@ fn pool(n: u32) -> SeatGrant {
 
 #[test]
 fn seats_count_distinct_users_holding_a_billable_role() {
-    let holdings = [hold("ann", "editor"), hold("ann", "manager"), hold("bob", "viewer")];
+    let holdings = [
+        hold("ann", "editor"),
+        hold("ann", "manager"),
+        hold("bob", "viewer"),
+    ];
     assert_eq!(seats(&booking(), &holdings), 1);
     assert_eq!(seats(&booking(), &[]), 0);
 }
@@ -66,7 +77,15 @@ fn the_pool_turnstile_counts_users_not_roles() {
     let grant = pool(2);
     let holdings = [hold("ann", "editor"), hold("bob", "manager")];
     let err = grant_role(&booking(), Some(&grant), &holdings, "cy", "editor").unwrap_err();
-    assert!(matches!(err, SeatError::SeatLimitReached { role: None, limit: 2, used: 2, .. }));
+    assert!(matches!(
+        err,
+        SeatError::SeatLimitReached {
+            role: None,
+            limit: 2,
+            used: 2,
+            ..
+        }
+    ));
     // ann already takes a seat, so a second billable role costs nothing.
     assert!(grant_role(&booking(), Some(&grant), &holdings, "ann", "manager").is_ok());
 }
@@ -79,7 +98,10 @@ fn a_role_count_and_a_pool_both_apply() {
     };
     let holdings = [hold("ann", "editor")];
     let err = grant_role(&booking(), Some(&grant), &holdings, "bob", "editor").unwrap_err();
-    assert!(matches!(err, SeatError::SeatLimitReached { role: None, .. }));
+    assert!(matches!(
+        err,
+        SeatError::SeatLimitReached { role: None, .. }
+    ));
 }
 
 #[test]
@@ -91,13 +113,27 @@ fn free_roles_are_always_granted() {
 #[test]
 fn regranting_a_held_role_is_idempotent_even_when_over() {
     let holdings = [hold("ann", "editor"), hold("bob", "editor")];
-    assert!(grant_role(&booking(), Some(&per_role(1, 0)), &holdings, "ann", "editor").is_ok());
+    assert!(grant_role(
+        &booking(),
+        Some(&per_role(1, 0)),
+        &holdings,
+        "ann",
+        "editor"
+    )
+    .is_ok());
 }
 
 #[test]
 fn a_billable_role_without_a_grant_has_no_seats() {
     let err = grant_role(&booking(), None, &[], "ann", "editor").unwrap_err();
-    assert!(matches!(err, SeatError::SeatLimitReached { limit: 0, used: 0, .. }));
+    assert!(matches!(
+        err,
+        SeatError::SeatLimitReached {
+            limit: 0,
+            used: 0,
+            ..
+        }
+    ));
     let err = grant_role(&booking(), Some(&per_role(1, 0)), &[], "ann", "manager").unwrap_err();
     assert!(matches!(err, SeatError::SeatLimitReached { limit: 0, .. }));
     let listed_elsewhere = SeatGrant {
@@ -117,7 +153,11 @@ fn an_unknown_role_is_refused_by_name() {
 
 #[test]
 fn a_downgrade_below_current_holders_shows_over_without_removing_anyone() {
-    let holdings = [hold("ann", "editor"), hold("bob", "editor"), hold("cy", "viewer")];
+    let holdings = [
+        hold("ann", "editor"),
+        hold("bob", "editor"),
+        hold("cy", "viewer"),
+    ];
     let used = usage(&booking(), Some(&per_role(1, 1)), &holdings);
     assert_eq!(used.used, 2);
     assert_eq!(used.limit, Some(2));
@@ -125,13 +165,20 @@ fn a_downgrade_below_current_holders_shows_over_without_removing_anyone() {
     let editor = &used.per_role[0];
     assert_eq!((editor.used, editor.limit, editor.over), (2, Some(1), true));
     let viewer = &used.per_role[2];
-    assert_eq!((viewer.billable, viewer.limit, viewer.over), (false, None, false));
+    assert_eq!(
+        (viewer.billable, viewer.limit, viewer.over),
+        (false, None, false)
+    );
     assert_eq!(holdings.len(), 3);
 }
 
 #[test]
 fn pool_usage_reports_the_pool_as_the_limit() {
-    let holdings = [hold("ann", "editor"), hold("ann", "manager"), hold("bob", "manager")];
+    let holdings = [
+        hold("ann", "editor"),
+        hold("ann", "manager"),
+        hold("bob", "manager"),
+    ];
     let used = usage(&booking(), Some(&pool(1)), &holdings);
     assert_eq!((used.used, used.limit, used.over), (2, Some(1), true));
     assert!(used.per_role.iter().all(|r| r.limit.is_none()));

@@ -48,9 +48,17 @@ fn a_valid_subscription_is_active_with_its_signed_entitlements() {
 
 #[test]
 fn an_invalid_token_is_unlicensed_never_a_crash() {
-    let eval = evaluate(Some("garbage"), &keyset(&[&key("k1")]), &EvalContext::at(NOW), None);
+    let eval = evaluate(
+        Some("garbage"),
+        &keyset(&[&key("k1")]),
+        &EvalContext::at(NOW),
+        None,
+    );
     assert_eq!(eval.state, State::Unlicensed);
-    assert_eq!(eval.reason, Some(UnlicensedReason::Invalid(VerifyError::Malformed)));
+    assert_eq!(
+        eval.reason,
+        Some(UnlicensedReason::Invalid(VerifyError::Malformed))
+    );
     assert_eq!(eval.reason.unwrap().code(), "malformed");
     let other_key = evaluate(
         Some(&sign(&claims(), &key("k1"))),
@@ -58,7 +66,10 @@ fn an_invalid_token_is_unlicensed_never_a_crash() {
         &EvalContext::at(NOW),
         None,
     );
-    assert!(matches!(other_key.reason, Some(UnlicensedReason::Invalid(_))));
+    assert!(matches!(
+        other_key.reason,
+        Some(UnlicensedReason::Invalid(_))
+    ));
 }
 
 #[test]
@@ -74,7 +85,12 @@ fn a_revoked_license_skips_grace() {
 fn an_expired_subscription_is_in_grace_then_dormant() {
     let exp = claims().exp.unwrap();
     let in_grace = eval_at(&claims(), &EvalContext::at(exp + 3 * DAY), None);
-    assert_eq!(in_grace.state, State::Grace { until: exp + DEFAULT_GRACE_SECS });
+    assert_eq!(
+        in_grace.state,
+        State::Grace {
+            until: exp + DEFAULT_GRACE_SECS
+        }
+    );
     assert_eq!(in_grace.effective, Entitlements::from_grant(&claims().lic));
     let dormant = eval_at(&claims(), &EvalContext::at(exp + DEFAULT_GRACE_SECS), None);
     assert_eq!(dormant.state, State::Dormant);
@@ -87,7 +103,12 @@ fn an_expired_subscription_is_in_grace_then_dormant() {
 #[test]
 fn an_unsettled_renewal_is_grace_until_expiry() {
     let eval = eval_at(&claims(), &EvalContext::at(NOW), Some(&live(false, true)));
-    assert_eq!(eval.state, State::Grace { until: claims().exp.unwrap() });
+    assert_eq!(
+        eval.state,
+        State::Grace {
+            until: claims().exp.unwrap()
+        }
+    );
     assert_eq!(eval.state.as_str(), "grace");
     assert!(eval.effective.tier.is_some());
 }
@@ -99,9 +120,16 @@ fn perpetual_licenses_never_lapse() {
     perpetual.lic.kind = crate::claims::LicenseKind::Perpetual;
     perpetual.lic.support_until = Some(NOW + DAY);
     let years_later = NOW + 10 * 365 * DAY;
-    let eval = eval_at(&perpetual, &EvalContext::at(years_later), Some(&live(false, true)));
+    let eval = eval_at(
+        &perpetual,
+        &EvalContext::at(years_later),
+        Some(&live(false, true)),
+    );
     assert_eq!(eval.state, State::Active);
-    assert!(!eval.support_active, "support is gated by support_until only");
+    assert!(
+        !eval.support_active,
+        "support is gated by support_until only"
+    );
     assert!(eval_at(&perpetual, &EvalContext::at(NOW), None).support_active);
 }
 
@@ -119,7 +147,10 @@ fn a_node_locked_license_needs_the_same_fingerprint() {
     locked.lic.node_lock = Some("fp-1".to_owned());
     let ok = eval_at(&locked, &EvalContext::at(NOW).fingerprint("fp-1"), None);
     assert_eq!(ok.state, State::Active);
-    for ctx in [EvalContext::at(NOW).fingerprint("fp-2"), EvalContext::at(NOW)] {
+    for ctx in [
+        EvalContext::at(NOW).fingerprint("fp-2"),
+        EvalContext::at(NOW),
+    ] {
         let eval = eval_at(&locked, &ctx, None);
         assert_eq!(eval.state, State::Unlicensed);
         assert_eq!(eval.reason, Some(UnlicensedReason::NodeLockMismatch));
@@ -129,7 +160,11 @@ fn a_node_locked_license_needs_the_same_fingerprint() {
 
 #[test]
 fn a_domain_bound_license_covers_subdomains_but_not_other_domains() {
-    let ok = eval_at(&claims(), &EvalContext::at(NOW).host("app.example.com:8443"), None);
+    let ok = eval_at(
+        &claims(),
+        &EvalContext::at(NOW).host("app.example.com:8443"),
+        None,
+    );
     assert_eq!(ok.state, State::Active);
     let eval = eval_at(&claims(), &EvalContext::at(NOW).host("evil.org"), None);
     assert_eq!(
@@ -180,7 +215,10 @@ fn live_entitlements_never_widen_the_signed_ceiling() {
     let eff = effective_entitlements(&claims(), Some(&wider));
     assert_eq!(eff.tier, Some(crate::claims::Tier::Pro));
     assert_eq!(eff.features, set(&["sso"]));
-    assert_eq!(eff.caps, BTreeMap::from([("products".to_owned(), 10), ("rooms".to_owned(), 10)]));
+    assert_eq!(
+        eff.caps,
+        BTreeMap::from([("products".to_owned(), 10), ("rooms".to_owned(), 10)])
+    );
     assert_eq!(eff.plugins, set(&["booking", "crm"]));
     assert!(eff.themes.is_empty());
     assert_eq!(eff.niches, set(&["hotels"]));
@@ -198,14 +236,21 @@ fn live_entitlements_apply_in_grace_but_not_when_dormant() {
     };
     let eval = eval_at(&claims(), &EvalContext::at(NOW), Some(&narrow));
     assert!(eval.effective.features.is_empty() && eval.effective.plugins.is_empty());
-    assert_eq!(eval.effective.caps, claims().lic.caps, "absent live caps do not zero the signed");
+    assert_eq!(
+        eval.effective.caps,
+        claims().lic.caps,
+        "absent live caps do not zero the signed"
+    );
 }
 
 #[test]
 fn the_state_serialises_with_a_snake_case_tag() {
     let json = serde_json::to_string(&State::Grace { until: 5 }).unwrap();
     assert_eq!(json, r#"{"state":"grace","until":5}"#);
-    assert_eq!(serde_json::to_string(&State::Dormant).unwrap(), r#"{"state":"dormant"}"#);
+    assert_eq!(
+        serde_json::to_string(&State::Dormant).unwrap(),
+        r#"{"state":"dormant"}"#
+    );
     let back: State = serde_json::from_str(&json).unwrap();
     assert_eq!(back, State::Grace { until: 5 });
 }

@@ -26,11 +26,25 @@ pub(super) enum AdminCommand {
 
 pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<()> {
     match cmd {
-        AdminCommand::CreateUser { email, role, password_stdin } => {
+        AdminCommand::CreateUser {
+            email,
+            role,
+            password_stdin,
+        } => {
             let role = Role::parse(&role)?;
-            let password = if password_stdin { Some(read_password()?) } else { None };
-            let created = backend.create_user(&email, role, password, &super::cli_actor()).await?;
-            println!("created {} ({})", created.user.email, created.user.role.as_str());
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let created = backend
+                .create_user(&email, role, password, &super::cli_actor())
+                .await?;
+            println!(
+                "created {} ({})",
+                created.user.email,
+                created.user.role.as_str()
+            );
             if let Some(password) = created.generated_password {
                 println!("one-time password: {}", password.expose_secret());
             }
@@ -41,7 +55,9 @@ pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<(
 
 fn read_password() -> anyhow::Result<SecretString> {
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).context("reading the password from stdin")?;
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from stdin")?;
     let line = input.lines().next().unwrap_or("").to_string();
     anyhow::ensure!(!line.is_empty(), "no password on standard input");
     Ok(SecretString::from(line))

@@ -50,7 +50,11 @@ pub(super) enum KeysCommand {
 }
 
 fn describe(key: &KeyInfo) -> String {
-    let role = if key.can_sign { "signing" } else { "verify-only" };
+    let role = if key.can_sign {
+        "signing"
+    } else {
+        "verify-only"
+    };
     format!("{}\t{}\t{}", key.kid, key.status.as_str(), role)
 }
 
@@ -62,7 +66,8 @@ pub(super) async fn run(cmd: KeysCommand, backend: Backend) -> anyhow::Result<()
             println!("{}", describe(&key));
         }
         KeysCommand::Import { pem, kid } => {
-            let text = std::fs::read_to_string(&pem).with_context(|| format!("reading {}", pem.display()))?;
+            let text = std::fs::read_to_string(&pem)
+                .with_context(|| format!("reading {}", pem.display()))?;
             let key = backend.import_key(&text, kid.as_deref(), &actor).await?;
             println!("{}", describe(&key));
         }
@@ -75,8 +80,12 @@ pub(super) async fn run(cmd: KeysCommand, backend: Backend) -> anyhow::Result<()
                 keys.iter().for_each(|k| println!("{}", describe(k)));
             }
         }
-        KeysCommand::Activate { kid } => println!("{}", describe(&backend.activate_key(&kid, &actor).await?)),
-        KeysCommand::Retire { kid } => println!("{}", describe(&backend.retire_key(&kid, &actor).await?)),
+        KeysCommand::Activate { kid } => {
+            println!("{}", describe(&backend.activate_key(&kid, &actor).await?));
+        }
+        KeysCommand::Retire { kid } => {
+            println!("{}", describe(&backend.retire_key(&kid, &actor).await?));
+        }
         KeysCommand::Jwks => println!("{}", serde_json::to_string_pretty(&backend.jwks().await?)?),
         KeysCommand::ExportPublic { kid } => print!("{}", backend.export_public_key(&kid).await?),
     }

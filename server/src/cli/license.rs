@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use clap::{Args, Subcommand};
 use tessera_backend::licenses::{IssueRequest, SupportPeriod};
 use tessera_backend::{Backend, Config};
@@ -13,8 +15,6 @@ use tessera_license::claims::{Claims, LicenseKind, SeatGrant, Tier};
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet};
 use tessera_license::{Kid, ProductKey};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum LicenseCommand {
@@ -101,11 +101,17 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
     match cmd {
         LicenseCommand::Issue(args) => {
             let backend = super::connect(config).await?;
-            let issued = backend.issue_license(&issue_request(*args)?, &super::cli_actor()).await?;
+            let issued = backend
+                .issue_license(&issue_request(*args)?, &super::cli_actor())
+                .await?;
             let l = &issued.license;
-            let expiry = l.expires_at.map_or_else(|| "never".to_string(), super::format_time);
-            println!("issued {} ({} {}, {}) for {} <{}>, signed by {}, expires {}",
-                l.id, l.tier, l.kind, l.product, l.company, l.customer_email, l.kid, expiry);
+            let expiry = l
+                .expires_at
+                .map_or_else(|| "never".to_string(), super::format_time);
+            println!(
+                "issued {} ({} {}, {}) for {} <{}>, signed by {}, expires {}",
+                l.id, l.tier, l.kind, l.product, l.company, l.customer_email, l.kid, expiry
+            );
             println!("{}", issued.token);
             Ok(ExitCode::SUCCESS)
         }
@@ -116,9 +122,17 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
 fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
     let expires_at = a
         .expires
-        .map(|t| chrono::DateTime::parse_from_rfc3339(&t).map(|t| t.timestamp()).with_context(|| format!("--expires {t:?} is not RFC 3339")))
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(&t)
+                .map(|t| t.timestamp())
+                .with_context(|| format!("--expires {t:?} is not RFC 3339"))
+        })
         .transpose()?;
-    let support_period = a.support_period.as_deref().map(SupportPeriod::parse).transpose()?;
+    let support_period = a
+        .support_period
+        .as_deref()
+        .map(SupportPeriod::parse)
+        .transpose()?;
     Ok(IssueRequest {
         email: a.email,
         company: a.company,
@@ -141,9 +155,17 @@ fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
 }
 
 fn split_count<'a>(flag: &str, spec: &'a str) -> anyhow::Result<(&'a str, u32)> {
-    let (name, n) = spec.split_once('=').with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
-    let n = n.trim().parse().with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
-    anyhow::ensure!(!name.trim().is_empty(), "{flag} {spec:?}: the name is empty");
+    let (name, n) = spec
+        .split_once('=')
+        .with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
+    let n = n
+        .trim()
+        .parse()
+        .with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
+    anyhow::ensure!(
+        !name.trim().is_empty(),
+        "{flag} {spec:?}: the name is empty"
+    );
     Ok((name.trim(), n))
 }
 
@@ -154,7 +176,11 @@ fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> 
         let (name, n) = split_count("--seats", spec)?;
         match name.split_once('.') {
             Some((plugin, role)) => {
-                seats.entry(plugin.to_string()).or_default().roles.insert(role.to_string(), n);
+                seats
+                    .entry(plugin.to_string())
+                    .or_default()
+                    .roles
+                    .insert(role.to_string(), n);
             }
             None => seats.entry(name.to_string()).or_default().pool = Some(n),
         }
@@ -163,7 +189,10 @@ fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> 
 }
 
 fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
-    specs.iter().map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n)))).collect()
+    specs
+        .iter()
+        .map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n))))
+        .collect()
 }
 
 async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {
@@ -189,7 +218,11 @@ async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if let Some(status) = stored.as_deref().filter(|s| *s != "active") {
-        return Ok(refuse(args.json, "revoked", &format!("license {} is {status}", verified.claims.sub)));
+        return Ok(refuse(
+            args.json,
+            "revoked",
+            &format!("license {} is {status}", verified.claims.sub),
+        ));
     }
     let kid = verified.kid.as_ref().map(|k| k.as_ref().to_string());
     if args.json {
@@ -211,7 +244,10 @@ async fn stored_status(backend: &Backend, claims: &Claims) -> anyhow::Result<Opt
 
 fn refuse(json: bool, code: &str, message: &str) -> ExitCode {
     if json {
-        println!("{}", serde_json::json!({ "valid": false, "error": code, "message": message }));
+        println!(
+            "{}",
+            serde_json::json!({ "valid": false, "error": code, "message": message })
+        );
     } else {
         eprintln!("invalid: {message}");
     }
@@ -224,15 +260,30 @@ fn print_claims(c: &Claims, kid: Option<&str>) {
     println!("kid:        {}", kid.unwrap_or("(none)"));
     println!("issuer:     {}", c.iss);
     println!("product:    {}", c.aud);
-    println!("tier:       {} ({})", c.lic.tier.as_str(), c.lic.kind.as_str());
+    println!(
+        "tier:       {} ({})",
+        c.lic.tier.as_str(),
+        c.lic.kind.as_str()
+    );
     println!("customer:   {} <{}>", customer.company, customer.email);
     println!("issued:     {}", super::format_time(c.iat));
-    println!("expires:    {}", c.exp.map_or_else(|| "never".to_string(), super::format_time));
+    println!(
+        "expires:    {}",
+        c.exp
+            .map_or_else(|| "never".to_string(), super::format_time)
+    );
     if let Some(until) = c.lic.support_until {
         println!("support:    until {}", super::format_time(until));
     }
     let domains: Vec<&str> = c.lic.domains.iter().map(AsRef::as_ref).collect();
-    println!("domains:    {}", if domains.is_empty() { "(any)".to_string() } else { domains.join(", ") });
+    println!(
+        "domains:    {}",
+        if domains.is_empty() {
+            "(any)".to_string()
+        } else {
+            domains.join(", ")
+        }
+    );
     println!("features:   {}", c.lic.features.join(", "));
 }
 
@@ -259,8 +310,11 @@ fn header_kid(token: &str) -> Option<Kid> {
 }
 
 fn keys_from_pem(path: &PathBuf, token: &str) -> anyhow::Result<KeySet> {
-    let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let public = match import_pem(&pem, header_kid(token)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? {
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let public = match import_pem(&pem, header_kid(token))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+    {
         ImportedKey::Private(pair) => pair.public(),
         ImportedKey::Public(public) => public,
     };
@@ -268,7 +322,9 @@ fn keys_from_pem(path: &PathBuf, token: &str) -> anyhow::Result<KeySet> {
 }
 
 fn keys_from_jwks(path: &PathBuf) -> anyhow::Result<KeySet> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let jwks: Jwks = serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let jwks: Jwks =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS", path.display()))?;
     KeySet::from_jwks(&jwks).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

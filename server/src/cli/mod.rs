@@ -46,7 +46,10 @@ enum Command {
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -72,21 +75,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied ({})", backend.store().backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin(cmd) => admin::run(cmd, connect(config).await?).await.map(|()| ExitCode::SUCCESS),
-        Command::Keys(cmd) => keys::run(cmd, connect(config).await?).await.map(|()| ExitCode::SUCCESS),
+        Command::Admin(cmd) => admin::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Keys(cmd) => keys::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::License(cmd) => license::run(cmd, config).await,
     }
 }
 
 /// Opens (and migrates) the configured database.
 async fn connect(config: Config) -> anyhow::Result<Backend> {
-    Backend::connect(config).await.context("cannot open the Studio's database")
+    Backend::connect(config)
+        .await
+        .context("cannot open the Studio's database")
 }
 
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// The actor recorded in the audit log for CLI actions.

@@ -6,7 +6,9 @@ use tessera_backend::{Backend, Config};
 
 pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let bind = config.bind.clone();
-    let backend = Backend::connect(config).await.context("cannot open the Studio's database")?;
+    let backend = Backend::connect(config)
+        .await
+        .context("cannot open the Studio's database")?;
     let first = backend.bootstrap().await.context("first-start setup")?;
     if let Some(kid) = &first.created_key {
         println!("created signing key {kid}");
@@ -15,9 +17,14 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         // Printed once, to the operator's terminal only: never logged.
         println!("created administrator {email}");
         println!("one-time password: {}", password.expose_secret());
-        println!("sign in at {}/login and keep this password safe; it is not shown again", backend.config().public_url);
+        println!(
+            "sign in at {}/login and keep this password safe; it is not shown again",
+            backend.config().public_url
+        );
     }
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
     println!("Tessera is listening on http://{}", listener.local_addr()?);
     crate::web::serve(backend, listener).await
 }

@@ -21,8 +21,15 @@ use super::AppState;
 pub const SESSION_COOKIE: &str = "tessera_session";
 
 /// Paths anyone may open without signing in.
-const PUBLIC_PREFIXES: &[&str] =
-    &["/login", "/auth/", "/healthz", "/.well-known/", "/pkg/", "/api/", "/favicon"];
+const PUBLIC_PREFIXES: &[&str] = &[
+    "/login",
+    "/auth/",
+    "/healthz",
+    "/.well-known/",
+    "/pkg/",
+    "/api/",
+    "/favicon",
+];
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
@@ -37,18 +44,26 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
     state.backend.config().public_url.starts_with("https://")
-        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
 fn cookie_header(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&cookie).expect("cookie values are base64url")
 }
 
 /// Resolves the session cookie into the signed-in user (a request extension) and sends
 /// anonymous visitors of pages to `/login`.
-pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if let Some(cookie) = session_cookie(request.headers()) {
         match state.backend.session_user(&cookie).await {
             Ok(Some(user)) => {
@@ -59,8 +74,13 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
         }
     }
     let path = request.uri().path();
-    let public = PUBLIC_PREFIXES.iter().any(|prefix| path.starts_with(prefix));
-    let signed_in = request.extensions().get::<tessera_backend::auth::AuthUser>().is_some();
+    let public = PUBLIC_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    let signed_in = request
+        .extensions()
+        .get::<tessera_backend::auth::AuthUser>()
+        .is_some();
     if !public && !signed_in {
         return Redirect::to("/login").into_response();
     }
@@ -76,11 +96,19 @@ pub struct LoginForm {
 
 /// `POST /auth/login`: on success a session cookie and a redirect to the overview; otherwise
 /// back to the form with the reason.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     match state.backend.login(&form.email, &form.password).await {
         Ok(session) => {
             let max_age = session.expires_at - tessera_backend::now();
-            let cookie = cookie_header(session.cookie_value.expose_secret(), max_age, is_tls(&state, &headers));
+            let cookie = cookie_header(
+                session.cookie_value.expose_secret(),
+                max_age,
+                is_tls(&state, &headers),
+            );
             ([(SET_COOKIE, cookie)], Redirect::to("/")).into_response()
         }
         Err(Error::Unauthorized) => Redirect::to("/login?error=invalid").into_response(),
@@ -99,5 +127,9 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
         }
     }
     let cleared = cookie_header("", 0, is_tls(&state, &headers));
-    ([(SET_COOKIE, cleared)], Redirect::to("/login?error=signed_out")).into_response()
+    (
+        [(SET_COOKIE, cleared)],
+        Redirect::to("/login?error=signed_out"),
+    )
+        .into_response()
 }

@@ -17,7 +17,10 @@ pub struct TestApp {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -29,8 +32,15 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let leptos = web::leptos_options(backend.config(), addr);
-        let app = web::router(AppState { backend: backend.clone(), leptos });
-        tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await.unwrap() });
+        let app = web::router(AppState {
+            backend: backend.clone(),
+            leptos,
+        });
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service())
+                .await
+                .unwrap();
+        });
         Self {
             base: format!("http://{addr}"),
             backend,

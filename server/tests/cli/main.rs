@@ -17,7 +17,9 @@ pub struct Cli {
 
 impl Cli {
     pub async fn new(engine: Engine) -> Self {
-        Self { db: TestDb::new(engine).await }
+        Self {
+            db: TestDb::new(engine).await,
+        }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -46,15 +48,29 @@ impl Cli {
     /// Runs and requires exit 0; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "tessera {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tessera {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     /// Issues a typical license and returns its token (the last line of stdout).
     pub fn issue(&self, extra: &[&str]) -> String {
         let mut args = vec![
-            "license", "issue", "--email", "ops@example.com", "--company", "Example S.L.",
-            "--tier", "pro", "--product", "studio", "--domain", "example.com",
+            "license",
+            "issue",
+            "--email",
+            "ops@example.com",
+            "--company",
+            "Example S.L.",
+            "--tier",
+            "pro",
+            "--product",
+            "studio",
+            "--domain",
+            "example.com",
         ];
         args.extend_from_slice(extra);
         self.ok(&args).lines().last().unwrap().to_string()
@@ -87,14 +103,33 @@ macro_rules! both_engines {
 #[test]
 fn every_command_has_help() {
     let commands: &[&[&str]] = &[
-        &[], &["serve"], &["migrate"], &["admin"], &["admin", "create-user"], &["keys"],
-        &["keys", "generate"], &["keys", "import"], &["keys", "list"], &["keys", "activate"],
-        &["keys", "retire"], &["keys", "jwks"], &["keys", "export-public"], &["license"],
-        &["license", "issue"], &["license", "verify"],
+        &[],
+        &["serve"],
+        &["migrate"],
+        &["admin"],
+        &["admin", "create-user"],
+        &["keys"],
+        &["keys", "generate"],
+        &["keys", "import"],
+        &["keys", "list"],
+        &["keys", "activate"],
+        &["keys", "retire"],
+        &["keys", "jwks"],
+        &["keys", "export-public"],
+        &["license"],
+        &["license", "issue"],
+        &["license", "verify"],
     ];
     for command in commands {
-        let out = Command::new(env!("CARGO_BIN_EXE_tessera")).args(*command).arg("--help").output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(*command)
+            .arg("--help")
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("Usage:"), "{command:?} --help:\n{text}");
+        assert!(
+            out.status.success() && text.contains("Usage:"),
+            "{command:?} --help:\n{text}"
+        );
     }
 }

@@ -13,13 +13,17 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
     let (backend, _) = authorise(Role::Viewer)?;
     let keys = backend.list_keys().await.map_err(map_error)?;
     let licenses = backend.count_licenses().await.map_err(map_error)?;
-    let (audit_rows, audit_broken_at) = match backend.verify_audit_chain().await.map_err(map_error)? {
-        ChainStatus::Intact { rows } => (rows, None),
-        ChainStatus::Broken { seq, .. } => (seq - 1, Some(seq)),
-    };
+    let (audit_rows, audit_broken_at) =
+        match backend.verify_audit_chain().await.map_err(map_error)? {
+            ChainStatus::Intact { rows } => (rows, None),
+            ChainStatus::Broken { seq, .. } => (seq - 1, Some(seq)),
+        };
     Ok(Overview {
         licenses,
-        active_kid: keys.iter().find(|k| k.status == KeyStatus::Active).map(|k| k.kid.clone()),
+        active_kid: keys
+            .iter()
+            .find(|k| k.status == KeyStatus::Active)
+            .map(|k| k.kid.clone()),
         keys: keys.len(),
         audit_broken_at,
         audit_rows,
