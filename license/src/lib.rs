@@ -4,6 +4,8 @@
 //! Pure and synchronous: no I/O, no async, no web dependencies, so customers can embed it in
 //! their own installs. Time is always passed in (unix seconds), never read.
 
+#![warn(missing_docs)]
+
 pub mod claims;
 pub mod ids;
 pub mod jws;

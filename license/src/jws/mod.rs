@@ -13,6 +13,7 @@ use ed25519_dalek::{Signature, Signer as _};
 use serde_json::error::Category;
 
 use crate::claims::Claims;
+use crate::ids::Kid;
 use crate::keys::{KeySet, PublicKey, SigningKeyPair};
 
 pub use error::VerifyError;
@@ -125,25 +126,21 @@ fn select_keys<'k>(header: &Header<'_>, keys: &'k KeySet) -> Result<Candidates<'
             return Err(VerifyError::WrongType);
         }
     }
-    let kid = match header.kid.as_deref() {
-        Some(kid) => Some(
-            crate::ids::Kid::check(kid)
-                .map(|()| kid)
-                .map_err(|_| VerifyError::BadKid)?,
-        ),
-        None => None,
-    };
+    let kid = header.kid.as_deref();
+    if let Some(kid) = kid {
+        Kid::check(kid).map_err(|_| VerifyError::BadKid)?;
+    }
     if keys.is_empty() {
         return Err(VerifyError::NoKeys);
     }
-    match kid {
-        Some(kid) => match keys.get_str(kid) {
-            Some(key) => Ok(Candidates::One(key)),
-            None => Err(VerifyError::UnknownKid(
-                crate::ids::Kid::parse(kid).map_err(|_| VerifyError::BadKid)?,
-            )),
-        },
-        None => Ok(Candidates::All(keys)),
+    let Some(kid) = kid else {
+        return Ok(Candidates::All(keys));
+    };
+    match keys.get_str(kid) {
+        Some(key) => Ok(Candidates::One(key)),
+        None => Err(VerifyError::UnknownKid(
+            Kid::parse(kid).map_err(|_| VerifyError::BadKid)?,
+        )),
     }
 }
 

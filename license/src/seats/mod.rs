@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::claims::SeatGrant;
 
 /// A role a plugin declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleDef {
     /// The role's name, e.g. `editor`.
     pub name: String,
@@ -16,7 +18,7 @@ pub struct RoleDef {
 }
 
 /// A plugin and its roles.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginRoles {
     /// The plugin's key, as in the token's `seats`.
     pub plugin: String,
@@ -35,7 +37,7 @@ impl PluginRoles {
 }
 
 /// One current role assignment within a plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holding {
     /// The user.
     pub user: String,
@@ -148,7 +150,7 @@ pub fn grant_role(
 }
 
 /// Seat usage of one plugin, for `X / N` displays.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatUsage {
     /// The plugin.
     pub plugin: String,
@@ -164,7 +166,7 @@ pub struct SeatUsage {
 }
 
 /// Usage of one role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleUsage {
     /// The role.
     pub role: String,
