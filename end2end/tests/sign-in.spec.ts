@@ -24,12 +24,19 @@ test("the first-start admin signs in and sees the sysadmin navigation", async ({
   await expect(page.getByText("Verifies")).toBeVisible();
 
   const nav = page.getByRole("navigation", { name: "Main" });
+  if (javaScriptEnabled) {
+    // Wait for hydration, then mark this document: a client-side navigation keeps the mark.
+    await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => r.name.endsWith(".wasm")));
+    await page.waitForLoadState("networkidle");
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  }
   await nav.getByRole("link", { name: "Signing keys" }).click();
   await expect(page).toHaveURL(/\/keys$/);
   await expect(page.getByRole("heading", { name: "Signing keys" })).toBeVisible();
   await expect(page.getByRole("cell", { name: "active" })).toBeVisible();
   if (javaScriptEnabled) {
-    // Hydrated: the router navigated without a full page load and nothing failed.
+    // Hydrated: the router navigated without a full page load, and nothing failed.
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     expect(errors).toEqual([]);
   }
 });
