@@ -38,9 +38,10 @@ rust-tools:
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
-# Tailwind v4, wasm-opt (npm binaryen, never Debian's) and Playwright, pinned by package-lock.json.
+# Tailwind v4, wasm-opt (npm binaryen, never Debian's) and Playwright, pinned in package.json.
+# (`npm ci` trips over npm 11 dropping other platforms' optional packages from the lock.)
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund --no-save
 	@touch $@
 
 system-tools:
