@@ -42,6 +42,15 @@ pub struct Config {
     pub admin_email: String,
     /// `tracing` filter, e.g. `info` or `tessera=debug,info`.
     pub log: String,
+    /// SMTP server, e.g. `smtp://user:pass@mail.example.com:587?tls=required`. Without it,
+    /// mail is written as `.eml` files under `<data_dir>/mail`.
+    pub smtp_url: Option<SecretString>,
+    /// Sender of license e-mails.
+    pub mail_from: String,
+    /// Heartbeats allowed per license per minute (bursts up to this many).
+    pub heartbeat_per_license_per_minute: u32,
+    /// Heartbeats allowed per client IP per minute.
+    pub heartbeat_per_ip_per_minute: u32,
 }
 
 impl Default for Config {
@@ -57,6 +66,10 @@ impl Default for Config {
             session_hours: 12,
             admin_email: "admin@tessera.local".into(),
             log: "info".into(),
+            smtp_url: None,
+            mail_from: "Tessera <licenses@tessera.local>".into(),
+            heartbeat_per_license_per_minute: 30,
+            heartbeat_per_ip_per_minute: 600,
         }
     }
 }

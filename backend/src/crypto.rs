@@ -84,6 +84,17 @@ impl Kek {
         Ok(kek)
     }
 
+    /// A separate 32-byte key for `purpose`, derived with HMAC-SHA256 so the KEK itself
+    /// is never used for anything but sealing.
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        use hmac::digest::KeyInit;
+        use hmac::{Hmac, Mac as _};
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.0.as_ref())
+            .expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        Zeroizing::new(mac.finalize().into_bytes().into())
+    }
+
     /// Encrypts `plaintext`, binding it to `context` (the kid).
     pub fn seal(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {
         let cipher = XChaCha20Poly1305::new(self.0.as_ref().into());

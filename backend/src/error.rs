@@ -23,6 +23,9 @@ pub enum Error {
     /// Authenticated, but the role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
+    /// Too many requests; try again after this many seconds.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Anything unexpected; details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -37,6 +40,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
+            Error::RateLimited { .. } => "rate_limited",
             Error::Internal(_) => "internal",
         }
     }

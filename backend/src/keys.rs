@@ -230,23 +230,29 @@ impl Backend {
                     "there is no active signing key: run `tessera keys generate`".into(),
                 )
             })?;
+        self.unseal(row)
+    }
+
+    /// The signing key `kid`, if it still has its private part.
+    pub(crate) async fn signer_for(&self, kid: &str) -> Result<SigningKeyPair> {
+        self.unseal(&self.key_row(kid).await?)
+    }
+
+    fn unseal(&self, row: &KeyRow) -> Result<SigningKeyPair> {
         let sealed = row.private_enc.as_ref().ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!(
-                "active key {} has no private part",
-                row.kid
-            ))
+            Error::Conflict(format!("key {} is verify-only and cannot sign", row.kid))
         })?;
         let seed = self
             .kek
             .open(&row.kid, sealed)
             .map_err(|e| Error::Internal(e.into()))?;
-        let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| {
+        let seed: &[u8; 32] = seed.as_slice().try_into().map_err(|_| {
             Error::Internal(anyhow::anyhow!(
                 "key {} has a seed of the wrong length",
                 row.kid
             ))
         })?;
-        Ok(SigningKeyPair::from_seed(&seed, parse_kid(&row.kid)?))
+        Ok(SigningKeyPair::from_seed(seed, parse_kid(&row.kid)?))
     }
 }
 

@@ -4,14 +4,20 @@
 //! Nothing here knows about HTTP: the server and the app call these functions and map
 //! [`Error`] to answers.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod error;
+pub mod heartbeat;
 pub mod keys;
 pub mod licenses;
+pub mod mail;
+pub mod maintenance;
+pub mod ratelimit;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -25,14 +31,19 @@ pub use time::now;
 
 use anyhow::Context as _;
 use crypto::Kek;
+use mail::Mailer;
+use ratelimit::RateLimiter;
 use store::Store;
 
-/// Everything a request or a CLI command needs: configuration, storage and the key-encryption key.
+/// Everything a request or a CLI command needs: configuration, storage, the key-encryption
+/// key, the mailer and the rate limiter.
 #[derive(Clone, Debug)]
 pub struct Backend {
     config: Arc<Config>,
     store: Arc<dyn Store>,
     kek: Arc<Kek>,
+    mailer: Mailer,
+    limiter: Arc<RateLimiter>,
 }
 
 impl Backend {
@@ -46,16 +57,19 @@ impl Backend {
             .await
             .context("running database migrations")?;
         let kek = Kek::load(&config).context("loading the key-encryption key")?;
-        Ok(Self::from_parts(config, store, kek))
+        Self::from_parts(config, store, kek)
     }
 
     /// Assembles a backend from already-opened parts (tests use it with a fresh database).
-    pub fn from_parts(config: Config, store: Arc<dyn Store>, kek: Kek) -> Self {
-        Self {
+    pub fn from_parts(config: Config, store: Arc<dyn Store>, kek: Kek) -> anyhow::Result<Self> {
+        let mailer = Mailer::from_config(&config)?;
+        Ok(Self {
             config: Arc::new(config),
             store,
             kek: Arc::new(kek),
-        }
+            mailer,
+            limiter: Arc::new(RateLimiter::default()),
+        })
     }
 
     /// The configuration this backend runs with.

@@ -88,7 +88,12 @@ impl TestDb {
 
     /// A backend over the migrated store with a random KEK.
     pub async fn backend(&self) -> Backend {
-        Backend::from_parts(self.config(), self.store().await, Kek::generate())
+        self.backend_with(self.config()).await
+    }
+
+    /// A backend over the migrated store with a random KEK and the given configuration.
+    pub async fn backend_with(&self, config: Config) -> Backend {
+        Backend::from_parts(config, self.store().await, Kek::generate()).expect("test backend")
     }
 
     /// The engine of this database.

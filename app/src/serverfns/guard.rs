@@ -51,6 +51,7 @@ pub(crate) fn map_error(err: Error) -> ServerFnError {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
         Error::Forbidden => StatusCode::FORBIDDEN,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(inner) => {
             tracing::error!(error = %format!("{inner:#}"), "server function failed");
             set_status(StatusCode::INTERNAL_SERVER_ERROR);

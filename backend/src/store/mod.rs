@@ -3,7 +3,13 @@
 //! Every mutation that matters takes the [`AuditEvent`] describing it and writes the change
 //! and its hash-chained audit row in one transaction.
 
-mod sql;
+mod api_tokens;
+mod audit;
+mod engines;
+mod heartbeats;
+mod keys;
+mod licenses;
+mod users;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -11,7 +17,19 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 
-pub use sql::{PostgresStore, SqliteStore};
+pub use api_tokens::{ApiTokenRow, ApiTokenStore};
+pub use audit::{AuditFilter, AuditStore};
+pub use engines::{PostgresStore, SqliteStore};
+pub use heartbeats::{
+    AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, HeartbeatStore, InstallRow,
+    RetentionReport,
+};
+pub use keys::KeyStore;
+pub use licenses::{
+    Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStore, StatusFilter,
+    SupportFilter,
+};
+pub use users::UserStore;
 
 use crate::auth::Role;
 
@@ -106,13 +124,23 @@ pub struct LicenseRow {
     pub kind: String,
     pub product: String,
     pub plan: Option<String>,
+    /// `active`, `revoked`, `refunded` or `transferred` (expiry is derived from `expires_at`).
     pub status: String,
+    /// When the current token was signed.
     pub issued_at: i64,
     pub expires_at: Option<i64>,
     pub support_until: Option<i64>,
-    /// The signed claims, as JSON.
+    /// The signed claims of the current token, as JSON.
     pub claims: String,
+    /// When the license was first issued.
     pub created_at: i64,
+    pub niches: Vec<String>,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub last_heartbeat_at: Option<i64>,
+    pub multi_install_until: Option<i64>,
+    pub replaced_by: Option<String>,
+    pub transferred_from: Option<String>,
 }
 
 /// A user of the Studio. The password is stored only as an argon2 PHC string.
@@ -159,58 +187,26 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-/// The storage interface every backend implements.
+/// The storage interface every backend implements: one trait per feature, all of them.
+pub trait Store:
+    Engine + AuditStore + KeyStore + LicenseStore + UserStore + HeartbeatStore + ApiTokenStore
+{
+}
+
+impl<T> Store for T where
+    T: Engine + AuditStore + KeyStore + LicenseStore + UserStore + HeartbeatStore + ApiTokenStore
+{
+}
+
+/// Engine-level operations.
 #[async_trait]
-pub trait Store: Send + Sync + Debug {
+pub trait Engine: Send + Sync + Debug {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Answers whether the database is reachable.
     async fn ping(&self) -> StoreResult<()>;
-
-    /// Adds a key; a second `active` key is a conflict.
-    async fn insert_key(&self, key: &KeyRow, audit: &AuditEvent) -> StoreResult<()>;
-    /// All keys, newest first.
-    async fn list_keys(&self) -> StoreResult<Vec<KeyRow>>;
-    /// One key by kid.
-    async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRow>>;
-    /// Makes `kid` the active key; the previous active key becomes accepted.
-    async fn activate_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()>;
-    /// Marks `kid` retired.
-    async fn retire_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()>;
-    /// Licenses signed by `kid` that are not expired at `now` and not revoked.
-    async fn count_live_licenses_for_kid(&self, kid: &str, now: i64) -> StoreResult<i64>;
-
-    /// Persists an issued license.
-    async fn insert_license(&self, license: &LicenseRow, audit: &AuditEvent) -> StoreResult<()>;
-    /// One license by id.
-    async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>>;
-    /// Number of licenses.
-    async fn count_licenses(&self) -> StoreResult<i64>;
-
-    /// Adds a user; a taken e-mail is a conflict.
-    async fn insert_user(&self, user: &UserRow, audit: &AuditEvent) -> StoreResult<()>;
-    /// One user by (normalised) e-mail.
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
-    /// Number of users.
-    async fn count_users(&self) -> StoreResult<i64>;
-
-    /// Records a sign-in session by the SHA-256 of its cookie value.
-    async fn insert_session(
-        &self,
-        token_sha256: &str,
-        user_id: &str,
-        created_at: i64,
-        expires_at: i64,
-    ) -> StoreResult<()>;
-    /// The user behind an unexpired session.
-    async fn session_user(&self, token_sha256: &str, now: i64) -> StoreResult<Option<UserRow>>;
-    /// Ends a session.
-    async fn delete_session(&self, token_sha256: &str) -> StoreResult<()>;
-
-    /// Audit rows with `seq > after`, oldest first.
-    async fn audit_page(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Opens the database named by `url` (`sqlite:` or `postgres://`). Does not migrate.
@@ -221,3 +217,75 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     }
 }
+
+/// Turns a unique-constraint violation into a conflict naming `what`.
+pub(crate) fn conflict_or(err: sqlx::Error, what: &str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(format!("{what} already exists"))
+        }
+        _ => StoreError::Database(err),
+    }
+}
+
+/// A value bound to a dynamically built statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Conditions and their values for a dynamically built `WHERE`, with `$n` placeholders.
+#[derive(Debug, Default)]
+pub(crate) struct Filter {
+    conditions: Vec<String>,
+    pub(crate) binds: Vec<Bind>,
+}
+
+impl Filter {
+    /// Adds a value and returns its placeholder.
+    pub(crate) fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// Adds a condition; each `?` in it takes the next of `values`.
+    pub(crate) fn push(&mut self, sql: &str, values: impl IntoIterator<Item = Bind>) {
+        let mut values = values.into_iter();
+        let mut out = String::with_capacity(sql.len() + 8);
+        for c in sql.chars() {
+            match (c, c == '?') {
+                (_, true) => {
+                    let value = values.next().expect("one value per placeholder");
+                    out.push_str(&self.bind(value));
+                }
+                (c, false) => out.push(c),
+            }
+        }
+        self.conditions.push(out);
+    }
+
+    /// `WHERE a AND b`, or nothing.
+    pub(crate) fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+/// Binds a list of [`Bind`] values to a query, in order.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::store::Bind::Int(v) => query.bind(*v),
+                $crate::store::Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;

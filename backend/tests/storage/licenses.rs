@@ -36,6 +36,8 @@ pub fn sample_request() -> IssueRequest {
         seats,
         node_lock: None,
         caps: BTreeMap::from([("rooms".to_string(), 10)]),
+        early_adopter: false,
+        send_email: false,
     }
 }
 

@@ -77,6 +77,12 @@ pub(super) struct IssueArgs {
     /// Node-lock fingerprint.
     #[arg(long)]
     node_lock: Option<String>,
+    /// Mark the customer as an early adopter.
+    #[arg(long)]
+    early_adopter: bool,
+    /// E-mail the token to the customer (SMTP, or an .eml file in the data dir).
+    #[arg(long)]
+    send_email: bool,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +157,8 @@ fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
         seats: parse_seats(&a.seats)?,
         node_lock: a.node_lock,
         caps: parse_caps(&a.caps)?,
+        early_adopter: a.early_adopter,
+        send_email: a.send_email,
     })
 }
 

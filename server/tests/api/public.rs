@@ -47,5 +47,7 @@ fn sample() -> tessera_backend::licenses::IssueRequest {
         seats: Default::default(),
         node_lock: None,
         caps: Default::default(),
+        early_adopter: false,
+        send_email: false,
     }
 }

@@ -1,5 +1,10 @@
 //! License use cases: issue (sign + persist hash, snapshot and audit row in one transaction),
-//! look up, and verify a presented token against this server's keys.
+//! look up, and verify a presented token against this server's keys. The lifecycle (revoke,
+//! resend, transfer, multi-install window) is in [`lifecycle`], searching in [`query`].
+
+pub mod lifecycle;
+mod messages;
+pub mod query;
 
 use std::collections::BTreeMap;
 
@@ -11,8 +16,22 @@ use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::state::{self, BASE_SUPPORT_SECS};
 use tessera_license::{Domain, Email, LicenseId, ProductKey};
 
+use crate::mail::Mail;
 use crate::store::{AuditEvent, LicenseRow};
+
+/// The facts about a license that audit rows record before and after a change.
+pub(crate) fn license_summary(l: &LicenseRow) -> serde_json::Value {
+    serde_json::json!({
+        "status": l.status, "kid": l.kid, "token_sha256": &l.token_sha256[..12], "tier": l.tier,
+        "kind": l.kind, "product": l.product, "email": l.customer_email, "company": l.company,
+        "tax_id": l.tax_id, "issued_at": l.issued_at, "expires_at": l.expires_at,
+        "support_until": l.support_until,
+    })
+}
 use crate::{now, Backend, Error, Result};
+
+/// The feature flag that marks an early adopter.
+pub const EARLY_ADOPTER: &str = "early_adopter";
 
 /// How long a trial runs when no expiry is given.
 pub const TRIAL_SECS: i64 = 30 * 86_400;
@@ -39,6 +58,10 @@ pub struct IssueRequest {
     pub seats: BTreeMap<String, SeatGrant>,
     pub node_lock: Option<String>,
     pub caps: BTreeMap<String, i64>,
+    /// Marks an early adopter (a `early_adopter` feature in the token).
+    pub early_adopter: bool,
+    /// E-mail the token to the customer.
+    pub send_email: bool,
 }
 
 /// A support period such as `12mo`, `2y`, `6w` or `90d`.
@@ -87,12 +110,14 @@ impl SupportPeriod {
     }
 }
 
-/// A freshly issued license. `token` is the only copy: hand it to its owner, never store it.
+/// A freshly signed license. `token` is the only copy: hand it to its owner, never store it.
 #[derive(Debug)]
 pub struct Issued {
     pub license: LicenseRow,
     pub claims: Claims,
     pub token: String,
+    /// `Some(reason)` when the e-mail was asked for but could not be sent.
+    pub mail_error: Option<String>,
 }
 
 /// The result of checking a presented token.
@@ -163,11 +188,15 @@ impl IssueRequest {
             Some(period) => period.add_to(support_base)?,
             None => support_base,
         };
+        let mut features = self.features.clone();
+        if self.early_adopter {
+            features.push(EARLY_ADOPTER.to_string());
+        }
         Ok(LicenseGrant {
             tier: self.tier,
             kind: self.kind,
             plan: self.plan.clone().filter(|p| !p.trim().is_empty()),
-            features: clean_list(&self.features),
+            features: clean_list(&features),
             caps: self.caps.clone(),
             plugins: clean_list(&self.plugins),
             themes: clean_list(&self.themes),
@@ -191,27 +220,65 @@ impl IssueRequest {
 }
 
 impl Backend {
-    /// Signs a license with the active key and persists its hash, claims snapshot and audit row.
+    /// Signs a license with the active key and persists its hash, claims snapshot and audit
+    /// row; e-mails the token when asked (a failed e-mail is reported, the license stays).
     pub async fn issue_license(&self, req: &IssueRequest, actor: &str) -> Result<Issued> {
         let at = now();
         let product = ProductKey::parse(&req.product).map_err(invalid("product"))?;
         let lic = req.grant(at)?;
         let exp = expiry(req.kind, req.expires_at, at)?;
-        let signer = self.active_signer().await?;
+        let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
+        let claims = self.new_claims(LicenseId::generate(at_ms), product, at, exp, lic);
+        let (license, token) = self.sign(&claims, at).await?;
+        let audit = AuditEvent {
+            at,
+            actor: actor.to_string(),
+            action: "license.issued".into(),
+            subject: license.id.clone(),
+            detail: serde_json::json!({ "after": license_summary(&license) }),
+        };
+        self.store.insert_license(&license, &audit).await?;
+        tracing::info!(license.id = %license.id, key.kid = %license.kid, "issued license");
+        let mail_error = if req.send_email {
+            self.deliver(&messages::issued(&claims, &token)).await
+        } else {
+            None
+        };
+        Ok(Issued {
+            license,
+            claims,
+            token,
+            mail_error,
+        })
+    }
+
+    /// Claims for a new token from this server.
+    fn new_claims(
+        &self,
+        sub: LicenseId,
+        aud: ProductKey,
+        at: i64,
+        exp: Option<i64>,
+        lic: LicenseGrant,
+    ) -> Claims {
         let mut jti = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut jti);
-        let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
-        let claims = Claims {
+        Claims {
             iss: self.config.public_url.clone(),
-            sub: LicenseId::generate(at_ms),
-            aud: product,
+            sub,
+            aud,
             iat: at,
             nbf: at,
             exp,
             jti: hex::encode(jti),
             lic,
-        };
-        let token = jws::sign(&claims, &signer);
+        }
+    }
+
+    /// Signs `claims` with the active key; returns the row to store (status active) and the token.
+    async fn sign(&self, claims: &Claims, at: i64) -> Result<(LicenseRow, String)> {
+        let signer = self.active_signer().await?;
+        let token = jws::sign(claims, &signer);
         let license = LicenseRow {
             id: claims.sub.as_ref().to_string(),
             kid: signer.kid().as_ref().to_string(),
@@ -225,28 +292,30 @@ impl Backend {
             plan: claims.lic.plan.clone(),
             status: "active".into(),
             issued_at: at,
-            expires_at: exp,
+            expires_at: claims.exp,
             support_until: claims.lic.support_until,
-            claims: serde_json::to_string(&claims).map_err(|e| Error::Internal(e.into()))?,
+            claims: serde_json::to_string(claims).map_err(|e| Error::Internal(e.into()))?,
             created_at: at,
+            niches: claims.lic.niches.clone(),
+            revoked_at: None,
+            revoke_reason: None,
+            last_heartbeat_at: None,
+            multi_install_until: None,
+            replaced_by: None,
+            transferred_from: None,
         };
-        let audit = AuditEvent {
-            at,
-            actor: actor.to_string(),
-            action: "license.issued".into(),
-            subject: license.id.clone(),
-            detail: serde_json::json!({ "after": {
-                "kid": license.kid, "tier": license.tier, "kind": license.kind,
-                "product": license.product, "email": license.customer_email, "expires_at": exp,
-            }}),
-        };
-        self.store.insert_license(&license, &audit).await?;
-        tracing::info!(license.id = %license.id, key.kid = %license.kid, "issued license");
-        Ok(Issued {
-            license,
-            claims,
-            token,
-        })
+        Ok((license, token))
+    }
+
+    /// Sends a message; answers the failure, if any, after logging it once.
+    pub(crate) async fn deliver(&self, mail: &Mail) -> Option<String> {
+        match self.mailer.send(&self.config.mail_from, mail).await {
+            Ok(()) => None,
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "e-mail not sent");
+                Some(format!("the e-mail to {} could not be sent", mail.to))
+            }
+        }
     }
 
     /// Number of stored licenses.

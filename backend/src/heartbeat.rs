@@ -1,0 +1,186 @@
+//! The heartbeat use case: an install reports in; the answer carries the license's status,
+//! its live entitlements, and a newer token when one exists (resend, renewal, transfer is not
+//! one: a transferred license answers `transferred`). Each hit is recorded, and anomalies are
+//! opened for shared licenses and for revoked tokens still in use.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use tessera_license::claims::Claims;
+use tessera_license::jws::{self, VerifyOptions};
+use tessera_license::state::Entitlements;
+use tessera_license::{InstallId, Kid};
+
+use crate::licenses::token_sha256;
+use crate::store::{AnomalyRow, HeartbeatRecord, LicenseRow};
+use crate::{now, Backend, Error, Result};
+
+/// What an install sends.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct HeartbeatRequest {
+    pub token: String,
+    pub install_id: String,
+    pub version: String,
+    #[serde(default)]
+    pub accepted_kids: Vec<String>,
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+}
+
+/// What the install gets back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeartbeatAnswer {
+    /// `active`, `expired`, `revoked`, `refunded` or `transferred`.
+    pub status: String,
+    pub revoked: bool,
+    pub license_id: String,
+    /// The live entitlements; the install clamps them to its signed token.
+    pub entitlements: Entitlements,
+    /// A newer token for this license, when the one presented is not the current one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
+    InstallId::parse(&req.install_id).map_err(|e| Error::invalid(format!("install_id: {e}")))?;
+    if req.version.trim().is_empty() || req.version.len() > 64 {
+        return Err(Error::invalid("version: 1 to 64 characters"));
+    }
+    if req.fingerprint.as_ref().is_some_and(|f| f.len() > 256) {
+        return Err(Error::invalid("fingerprint: at most 256 characters"));
+    }
+    if req.accepted_kids.len() > 32 {
+        return Err(Error::invalid("accepted_kids: at most 32 kids"));
+    }
+    req.accepted_kids
+        .iter()
+        .map(|k| {
+            Kid::parse(k)
+                .map(|k| k.as_ref().to_string())
+                .map_err(|e| Error::invalid(format!("accepted_kids: {e}")))
+        })
+        .collect()
+}
+
+fn anomaly(license_id: &str, kind: &str, detail: String, at: i64) -> AnomalyRow {
+    AnomalyRow {
+        id: format!("anm_{}", hex::encode(rand::random::<[u8; 10]>())),
+        license_id: license_id.to_string(),
+        kind: kind.to_string(),
+        detected_at: at,
+        detail,
+        resolved_at: None,
+    }
+}
+
+impl Backend {
+    /// Handles one heartbeat from `ip`.
+    pub async fn heartbeat(&self, req: &HeartbeatRequest, ip: IpAddr) -> Result<HeartbeatAnswer> {
+        self.limit(&format!("ip:{ip}"), self.config.heartbeat_per_ip_per_minute)?;
+        let accepted_kids = validate(req)?;
+        let keys = self.verification_keys().await?;
+        let at = now();
+        let verified = jws::verify(
+            req.token.trim(),
+            &keys,
+            &VerifyOptions::at(at).ignore_expiry(),
+        )
+        .map_err(|e| Error::invalid(format!("token: {e}")))?;
+        let license_id = verified.claims.sub.as_ref().to_string();
+        self.limit(
+            &format!("license:{license_id}"),
+            self.config.heartbeat_per_license_per_minute,
+        )?;
+        let row = self
+            .store
+            .get_license(&license_id)
+            .await?
+            .ok_or_else(|| Error::invalid("token: this server did not issue that license"))?;
+        let record = HeartbeatRecord {
+            license_id: license_id.clone(),
+            at,
+            install_id: req.install_id.clone(),
+            kid: verified.kid.map(|k| k.as_ref().to_string()),
+            version: req.version.trim().to_string(),
+            ip: ip.to_string(),
+            fingerprint: req.fingerprint.clone(),
+            accepted_kids,
+        };
+        let installs = self.store.record_heartbeat(&record).await?;
+        self.detect_anomalies(&row, &record, installs).await?;
+        self.answer(&row, &req.token, at).await
+    }
+
+    fn limit(&self, key: &str, per_minute: u32) -> Result<()> {
+        self.limiter
+            .check(key, per_minute)
+            .map_err(|wait| Error::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            })
+    }
+
+    async fn detect_anomalies(
+        &self,
+        row: &LicenseRow,
+        hb: &HeartbeatRecord,
+        installs: i64,
+    ) -> Result<()> {
+        if row.status != "active" {
+            let detail = format!(
+                "install {} used the {} license's token from {}",
+                hb.install_id, row.status, hb.ip
+            );
+            self.store
+                .open_anomaly(&anomaly(&row.id, "revoked_token", detail, hb.at))
+                .await?;
+        }
+        let window_open = row.multi_install_until.is_some_and(|until| until > hb.at);
+        if installs > 1 && !window_open {
+            let detail = format!(
+                "{installs} install ids in 24 h (latest {} from {})",
+                hb.install_id, hb.ip
+            );
+            if self
+                .store
+                .open_anomaly(&anomaly(&row.id, "multiple_installs", detail, hb.at))
+                .await?
+            {
+                tracing::warn!(license.id = %row.id, installs, "license used by several installs");
+            }
+        }
+        Ok(())
+    }
+
+    async fn answer(&self, row: &LicenseRow, presented: &str, at: i64) -> Result<HeartbeatAnswer> {
+        let expired = row.expires_at.is_some_and(|exp| exp <= at);
+        let status = match row.status.as_str() {
+            "active" if expired => "expired",
+            other => other,
+        };
+        let ended = !matches!(status, "active" | "expired");
+        let (entitlements, token) = if ended {
+            (Entitlements::community(), None)
+        } else {
+            let claims: Claims = serde_json::from_str(&row.claims).map_err(|e| {
+                Error::Internal(anyhow::anyhow!(
+                    "license {}: unreadable snapshot: {e}",
+                    row.id
+                ))
+            })?;
+            let newer = token_sha256(presented.trim()) != row.token_sha256;
+            let token = if newer {
+                Some(self.current_token(row).await?)
+            } else {
+                None
+            };
+            (Entitlements::from_grant(&claims.lic), token)
+        };
+        Ok(HeartbeatAnswer {
+            status: status.to_string(),
+            revoked: ended,
+            license_id: row.id.clone(),
+            entitlements,
+            token,
+        })
+    }
+}

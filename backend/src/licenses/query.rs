@@ -1,0 +1,75 @@
+//! Reading licenses: the searchable list and everything the detail page shows.
+
+use serde::Serialize;
+use tessera_license::claims::Claims;
+
+use crate::store::{
+    AnomalyRow, AuditFilter, AuditRecord, HeartbeatRow, InstallRow, KeyStatus, LicensePage,
+    LicenseQuery, LicenseRow,
+};
+use crate::{now, Backend, Error, Result};
+
+/// Largest page the list serves.
+pub const MAX_PAGE: i64 = 200;
+
+/// Everything known about one license.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseDetail {
+    pub license: LicenseRow,
+    pub claims: Claims,
+    /// Status history: this license's audit rows, newest first.
+    pub history: Vec<AuditRecord>,
+    /// The last 100 heartbeats.
+    pub heartbeats: Vec<HeartbeatRow>,
+    pub installs: Vec<InstallRow>,
+    pub anomalies: Vec<AnomalyRow>,
+    /// The status of the key that signed the current token (`None` if the key is gone).
+    pub key_status: Option<KeyStatus>,
+    /// The key that signed it is no longer the active one: resend before retiring that key.
+    pub rotate_before_retire: bool,
+    /// Seconds of support left (negative once over).
+    pub support_left_secs: Option<i64>,
+}
+
+impl Backend {
+    /// A page of licenses matching `query` (its `now` and `limit` are set here).
+    pub async fn list_licenses(&self, mut query: LicenseQuery) -> Result<LicensePage> {
+        query.now = now();
+        query.limit = if query.limit <= 0 {
+            50
+        } else {
+            query.limit.min(MAX_PAGE)
+        };
+        Ok(self.store.list_licenses(&query).await?)
+    }
+
+    /// The detail page's data.
+    pub async fn license_detail(&self, id: &str) -> Result<LicenseDetail> {
+        let license = self.get_license(id).await?;
+        let claims: Claims = serde_json::from_str(&license.claims).map_err(|e| {
+            Error::Internal(anyhow::anyhow!("license {id}: unreadable snapshot: {e}"))
+        })?;
+        let filter = AuditFilter {
+            subject: Some(id.to_string()),
+            ..AuditFilter::default()
+        };
+        let history = self.store.audit_search(&filter, None, 100).await?;
+        let heartbeats = self.store.recent_heartbeats(id, 100).await?;
+        let installs = self.store.installs(id).await?;
+        let anomalies = self.store.anomalies(Some(id), 50).await?;
+        let key_status = self.store.get_key(&license.kid).await?.map(|k| k.status);
+        let at = now();
+        Ok(LicenseDetail {
+            rotate_before_retire: license.status == "active"
+                && key_status != Some(KeyStatus::Active),
+            support_left_secs: license.support_until.map(|until| until - at),
+            license,
+            claims,
+            history,
+            heartbeats,
+            installs,
+            anomalies,
+            key_status,
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! Heartbeats (raw rows for 90 days, then per-day roll-ups), the installs seen per license,
+//! and anomalies.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use sqlx::Row as _;
+
+use super::{PostgresStore, SqliteStore, StoreResult};
+
+/// One heartbeat to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatRecord {
+    pub license_id: String,
+    pub at: i64,
+    pub install_id: String,
+    pub kid: Option<String>,
+    pub version: String,
+    pub ip: String,
+    pub fingerprint: Option<String>,
+    pub accepted_kids: Vec<String>,
+}
+
+/// A stored heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeartbeatRow {
+    pub at: i64,
+    pub install_id: String,
+    pub kid: Option<String>,
+    pub version: String,
+    pub ip: String,
+    pub fingerprint: Option<String>,
+    pub accepted_kids: Vec<String>,
+}
+
+/// An install id seen for a license.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstallRow {
+    pub install_id: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub last_ip: String,
+    pub last_version: String,
+}
+
+/// Something about a license that an operator should look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnomalyRow {
+    pub id: String,
+    pub license_id: String,
+    /// `multiple_installs` or `revoked_token`.
+    pub kind: String,
+    pub detected_at: i64,
+    pub detail: String,
+    pub resolved_at: Option<i64>,
+}
+
+/// What a retention run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RetentionReport {
+    /// Raw rows folded into per-day rows and deleted.
+    pub rolled_up: u64,
+}
+
+/// Heartbeat freshness of active licenses: < 24 h, < 7 d, 7–30 d, ≥ 30 d, never.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FreshnessCounts {
+    pub day: i64,
+    pub week: i64,
+    pub month: i64,
+    pub stale: i64,
+    pub never: i64,
+}
+
+/// Heartbeats, installs and anomalies.
+#[async_trait]
+pub trait HeartbeatStore {
+    /// Records a heartbeat, its install and the license's last contact, in one transaction,
+    /// and answers how many distinct installs the license has seen in the 24 h before it.
+    async fn record_heartbeat(&self, hb: &HeartbeatRecord) -> StoreResult<i64>;
+    /// The newest heartbeats of a license.
+    async fn recent_heartbeats(
+        &self,
+        license_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<HeartbeatRow>>;
+    /// Every install id seen for a license, most recent first.
+    async fn installs(&self, license_id: &str) -> StoreResult<Vec<InstallRow>>;
+    /// Opens an anomaly unless one of that kind is already open; answers whether it opened one.
+    async fn open_anomaly(&self, anomaly: &AnomalyRow) -> StoreResult<bool>;
+    /// Anomalies, newest first: of one license, or all open ones.
+    async fn anomalies(&self, license_id: Option<&str>, limit: i64)
+        -> StoreResult<Vec<AnomalyRow>>;
+    /// Folds raw heartbeats older than `before` into per-day rows and deletes them.
+    async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<RetentionReport>;
+    /// Heartbeats since `since`, and how many of them accept `kid`.
+    async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)>;
+    /// Freshness distribution of active licenses at `now`.
+    async fn freshness(&self, now: i64) -> StoreResult<FreshnessCounts>;
+}
+
+fn kids_column(kids: &[String]) -> String {
+    let mut out = String::from(",");
+    for kid in kids {
+        out.push_str(kid);
+        out.push(',');
+    }
+    out
+}
+
+fn kids_from_column(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+macro_rules! heartbeat_store {
+    ($store:ident, $row:ty) => {
+        impl $store {
+            fn anomaly_from_row(row: &$row) -> StoreResult<AnomalyRow> {
+                Ok(AnomalyRow {
+                    id: row.try_get("id")?,
+                    license_id: row.try_get("license_id")?,
+                    kind: row.try_get("kind")?,
+                    detected_at: row.try_get("detected_at")?,
+                    detail: row.try_get("detail")?,
+                    resolved_at: row.try_get("resolved_at")?,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl HeartbeatStore for $store {
+            async fn record_heartbeat(&self, hb: &HeartbeatRecord) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO heartbeats (license_id, at, install_id, kid, version, ip, fingerprint, accepted_kids) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&hb.license_id)
+                .bind(hb.at)
+                .bind(&hb.install_id)
+                .bind(&hb.kid)
+                .bind(&hb.version)
+                .bind(&hb.ip)
+                .bind(&hb.fingerprint)
+                .bind(kids_column(&hb.accepted_kids))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO installs (license_id, install_id, first_seen, last_seen, last_ip, last_version) \
+                     VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (license_id, install_id) DO UPDATE \
+                     SET last_seen = excluded.last_seen, last_ip = excluded.last_ip, last_version = excluded.last_version",
+                )
+                .bind(&hb.license_id)
+                .bind(&hb.install_id)
+                .bind(hb.at)
+                .bind(&hb.ip)
+                .bind(&hb.version)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2")
+                    .bind(hb.at)
+                    .bind(&hb.license_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let installs: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM installs WHERE license_id = $1 AND last_seen >= $2",
+                )
+                .bind(&hb.license_id)
+                .bind(hb.at - 86_400)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+                tx.commit().await?;
+                Ok(installs)
+            }
+
+            async fn recent_heartbeats(&self, license_id: &str, limit: i64) -> StoreResult<Vec<HeartbeatRow>> {
+                let rows = sqlx::query(
+                    "SELECT at, install_id, kid, version, ip, fingerprint, accepted_kids FROM heartbeats \
+                     WHERE license_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+                )
+                .bind(license_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(HeartbeatRow {
+                            at: r.try_get("at")?,
+                            install_id: r.try_get("install_id")?,
+                            kid: r.try_get("kid")?,
+                            version: r.try_get("version")?,
+                            ip: r.try_get("ip")?,
+                            fingerprint: r.try_get("fingerprint")?,
+                            accepted_kids: kids_from_column(r.try_get("accepted_kids")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn installs(&self, license_id: &str) -> StoreResult<Vec<InstallRow>> {
+                let rows = sqlx::query(
+                    "SELECT install_id, first_seen, last_seen, last_ip, last_version FROM installs \
+                     WHERE license_id = $1 ORDER BY last_seen DESC",
+                )
+                .bind(license_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(InstallRow {
+                            install_id: r.try_get("install_id")?,
+                            first_seen: r.try_get("first_seen")?,
+                            last_seen: r.try_get("last_seen")?,
+                            last_ip: r.try_get("last_ip")?,
+                            last_version: r.try_get("last_version")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn open_anomaly(&self, a: &AnomalyRow) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO anomalies (id, license_id, kind, detected_at, detail, resolved_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT DO NOTHING",
+                )
+                .bind(&a.id)
+                .bind(&a.license_id)
+                .bind(&a.kind)
+                .bind(a.detected_at)
+                .bind(&a.detail)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn anomalies(&self, license_id: Option<&str>, limit: i64) -> StoreResult<Vec<AnomalyRow>> {
+                let rows = match license_id {
+                    Some(id) => sqlx::query(
+                        "SELECT id, license_id, kind, detected_at, detail, resolved_at FROM anomalies \
+                         WHERE license_id = $1 ORDER BY detected_at DESC LIMIT $2",
+                    )
+                    .bind(id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?,
+                    None => sqlx::query(
+                        "SELECT id, license_id, kind, detected_at, detail, resolved_at FROM anomalies \
+                         WHERE resolved_at IS NULL ORDER BY detected_at DESC LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?,
+                };
+                rows.iter().map(Self::anomaly_from_row).collect()
+            }
+
+            async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<RetentionReport> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO heartbeat_days (license_id, day, install_id, hits, last_version) \
+                     SELECT license_id, (at / 86400) * 86400, install_id, COUNT(*), MAX(version) \
+                     FROM heartbeats WHERE at < $1 GROUP BY 1, 2, 3 \
+                     ON CONFLICT (license_id, day, install_id) DO UPDATE \
+                     SET hits = heartbeat_days.hits + excluded.hits, last_version = excluded.last_version",
+                )
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+                let deleted = sqlx::query("DELETE FROM heartbeats WHERE at < $1")
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(RetentionReport { rolled_up: deleted.rows_affected() })
+            }
+
+            async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS total, \
+                     COALESCE(SUM(CASE WHEN accepted_kids LIKE $2 THEN 1 ELSE 0 END), 0) AS accepting \
+                     FROM heartbeats WHERE at >= $1",
+                )
+                .bind(since)
+                .bind(format!("%,{},%", kid.replace(['%', '_'], "")))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((row.try_get("total")?, row.try_get("accepting")?))
+            }
+
+            async fn freshness(&self, now: i64) -> StoreResult<FreshnessCounts> {
+                let row = sqlx::query(
+                    "SELECT \
+                     COALESCE(SUM(CASE WHEN last_heartbeat_at >= $1 THEN 1 ELSE 0 END), 0) AS day, \
+                     COALESCE(SUM(CASE WHEN last_heartbeat_at < $1 AND last_heartbeat_at >= $2 THEN 1 ELSE 0 END), 0) AS week, \
+                     COALESCE(SUM(CASE WHEN last_heartbeat_at < $2 AND last_heartbeat_at >= $3 THEN 1 ELSE 0 END), 0) AS month, \
+                     COALESCE(SUM(CASE WHEN last_heartbeat_at < $3 THEN 1 ELSE 0 END), 0) AS stale, \
+                     COALESCE(SUM(CASE WHEN last_heartbeat_at IS NULL THEN 1 ELSE 0 END), 0) AS never \
+                     FROM licenses WHERE status = 'active'",
+                )
+                .bind(now - 86_400)
+                .bind(now - 7 * 86_400)
+                .bind(now - 30 * 86_400)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(FreshnessCounts {
+                    day: row.try_get("day")?,
+                    week: row.try_get("week")?,
+                    month: row.try_get("month")?,
+                    stale: row.try_get("stale")?,
+                    never: row.try_get("never")?,
+                })
+            }
+        }
+    };
+}
+
+heartbeat_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+heartbeat_store!(PostgresStore, sqlx::postgres::PgRow);

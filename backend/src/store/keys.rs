@@ -1,0 +1,128 @@
+//! Signing keys' storage.
+
+use async_trait::async_trait;
+use sqlx::Row as _;
+
+use super::{
+    conflict_or, AuditEvent, KeyRow, KeyStatus, PostgresStore, SqliteStore, StoreError, StoreResult,
+};
+
+/// Signing keys.
+#[async_trait]
+pub trait KeyStore {
+    /// Adds a key; a second `active` key is a conflict.
+    async fn insert_key(&self, key: &KeyRow, audit: &AuditEvent) -> StoreResult<()>;
+    /// All keys, newest first.
+    async fn list_keys(&self) -> StoreResult<Vec<KeyRow>>;
+    /// One key by kid.
+    async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRow>>;
+    /// Makes `kid` the active key; the previous active key becomes accepted.
+    async fn activate_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()>;
+    /// Marks `kid` retired.
+    async fn retire_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()>;
+}
+
+const COLUMNS: &str = "kid, status, public_key, private_enc, created_at, activated_at, retired_at";
+
+macro_rules! key_store {
+    ($store:ident, $row:ty) => {
+        impl $store {
+            fn key_from_row(row: &$row) -> StoreResult<KeyRow> {
+                Ok(KeyRow {
+                    kid: row.try_get("kid")?,
+                    status: KeyStatus::parse(row.try_get::<&str, _>("status")?)?,
+                    public_key: row.try_get("public_key")?,
+                    private_enc: row.try_get("private_enc")?,
+                    created_at: row.try_get("created_at")?,
+                    activated_at: row.try_get("activated_at")?,
+                    retired_at: row.try_get("retired_at")?,
+                })
+            }
+
+            async fn set_key_status(
+                &self,
+                kid: &str,
+                status: KeyStatus,
+                audit: &AuditEvent,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                if status == KeyStatus::Active {
+                    sqlx::query(
+                        "UPDATE signing_keys SET status = 'accepted' WHERE status = 'active'",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let column = match status {
+                    KeyStatus::Retired => "retired_at",
+                    _ => "activated_at",
+                };
+                let sql =
+                    format!("UPDATE signing_keys SET status = $1, {column} = $2 WHERE kid = $3");
+                let done = sqlx::query(&sql)
+                    .bind(status.as_str())
+                    .bind(audit.at)
+                    .bind(kid)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("key {kid}")));
+                }
+                Self::append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl KeyStore for $store {
+            async fn insert_key(&self, key: &KeyRow, audit: &AuditEvent) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let sql = format!(
+                    "INSERT INTO signing_keys ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                );
+                sqlx::query(&sql)
+                    .bind(&key.kid)
+                    .bind(key.status.as_str())
+                    .bind(&key.public_key)
+                    .bind(&key.private_enc)
+                    .bind(key.created_at)
+                    .bind(key.activated_at)
+                    .bind(key.retired_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_or(e, &format!("key {} (or an active key)", key.kid)))?;
+                Self::append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_keys(&self) -> StoreResult<Vec<KeyRow>> {
+                let sql =
+                    format!("SELECT {COLUMNS} FROM signing_keys ORDER BY created_at DESC, kid");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::key_from_row).collect()
+            }
+
+            async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM signing_keys WHERE kid = $1");
+                let row = sqlx::query(&sql)
+                    .bind(kid)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::key_from_row).transpose()
+            }
+
+            async fn activate_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()> {
+                self.set_key_status(kid, KeyStatus::Active, audit).await
+            }
+
+            async fn retire_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()> {
+                self.set_key_status(kid, KeyStatus::Retired, audit).await
+            }
+        }
+    };
+}
+
+key_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+key_store!(PostgresStore, sqlx::postgres::PgRow);
