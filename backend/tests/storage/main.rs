@@ -1,9 +1,13 @@
 //! The storage and use-case suite, run against SQLite and PostgreSQL, each test on a fresh
 //! database.
 
+mod api_tokens;
 mod audit;
+mod heartbeats;
 mod keys;
 mod licenses;
+mod lifecycle;
+mod listing;
 mod users;
 
 /// Expands each test into a `sqlite` and a `postgres` variant.

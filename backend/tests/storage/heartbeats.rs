@@ -1,0 +1,158 @@
+use std::net::IpAddr;
+
+use tessera_backend::heartbeat::HeartbeatRequest;
+use tessera_backend::store::HeartbeatRecord;
+use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::{Backend, Error};
+
+use crate::both_engines;
+use crate::licenses::sample_request;
+
+const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+fn beat(token: &str, install: &str) -> HeartbeatRequest {
+    HeartbeatRequest {
+        token: token.to_string(),
+        install_id: install.to_string(),
+        version: "2.4.1".into(),
+        accepted_kids: vec!["k1".into()],
+        fingerprint: Some("fp-1".into()),
+    }
+}
+
+async fn licensed(backend: &Backend) -> (String, String) {
+    let issued = backend
+        .issue_license(&sample_request(), "test")
+        .await
+        .unwrap();
+    (issued.license.id, issued.token)
+}
+
+both_engines! {
+    async fn a_heartbeat_is_recorded_and_answers_the_live_entitlements(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, token) = licensed(&backend).await;
+        let answer = backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        assert_eq!((answer.status.as_str(), answer.revoked, answer.license_id.as_str()), ("active", false, id.as_str()));
+        assert!(answer.token.is_none(), "the current token needs no replacement");
+        assert!(answer.entitlements.features.contains("sso"));
+        let detail = backend.license_detail(&id).await.unwrap();
+        assert_eq!(detail.heartbeats.len(), 1);
+        assert_eq!(detail.heartbeats[0].version, "2.4.1");
+        assert_eq!(detail.heartbeats[0].kid.as_deref(), Some("k1"));
+        assert_eq!(detail.installs[0].install_id, "inst-a");
+        assert!(detail.license.last_heartbeat_at.is_some());
+        assert!(detail.anomalies.is_empty());
+    }
+
+    async fn an_install_with_an_older_token_gets_the_current_one(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, old_token) = licensed(&backend).await;
+        let resent = backend.resend_license(&id, "test").await.unwrap();
+        let answer = backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        assert_eq!(answer.token.as_deref(), Some(resent.token.as_str()));
+        let settled = backend.heartbeat(&beat(&resent.token, "inst-a"), IP).await.unwrap();
+        assert!(settled.token.is_none());
+    }
+
+    async fn a_second_install_within_a_day_is_an_anomaly_unless_a_window_is_open(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (shared, token) = licensed(&backend).await;
+        backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        backend.heartbeat(&beat(&token, "inst-b"), IP).await.unwrap();
+        backend.heartbeat(&beat(&token, "inst-c"), IP).await.unwrap();
+        let anomalies = backend.license_detail(&shared).await.unwrap().anomalies;
+        assert_eq!(anomalies.len(), 1, "one open anomaly per kind: {anomalies:?}");
+        assert_eq!(anomalies[0].kind, "multiple_installs");
+
+        let (windowed, token) = licensed(&backend).await;
+        backend.grant_multi_install_window(&windowed, "test").await.unwrap();
+        backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        backend.heartbeat(&beat(&token, "inst-b"), IP).await.unwrap();
+        let detail = backend.license_detail(&windowed).await.unwrap();
+        assert!(detail.anomalies.is_empty());
+        assert_eq!(detail.installs.len(), 2);
+    }
+
+    async fn a_revoked_license_answers_revoked_and_flags_the_use(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, token) = licensed(&backend).await;
+        backend.revoke_license(&id, "refund", "test").await.unwrap();
+        let answer = backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        assert_eq!((answer.status.as_str(), answer.revoked), ("revoked", true));
+        assert!(answer.entitlements.features.is_empty() && answer.token.is_none());
+        let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
+        assert_eq!(anomalies[0].kind, "revoked_token");
+    }
+
+    async fn forged_tokens_and_bad_fields_are_refused(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (_, token) = licensed(&backend).await;
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        let err = backend.heartbeat(&beat(&forged, "inst-a"), IP).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.starts_with("token")), "{err}");
+        let err = backend.heartbeat(&beat(&token, "bad id with spaces"), IP).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.starts_with("install_id")), "{err}");
+    }
+
+    async fn heartbeats_are_rate_limited_per_license(db: &TestDb) {
+        let mut config = db.config();
+        config.heartbeat_per_license_per_minute = 2;
+        let backend = db.backend_with(config).await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (_, token) = licensed(&backend).await;
+        let (_, other) = licensed(&backend).await;
+        backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        let err = backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap_err();
+        assert!(matches!(err, Error::RateLimited { retry_after_secs } if retry_after_secs >= 1));
+        backend.heartbeat(&beat(&other, "inst-a"), IP).await.unwrap();
+    }
+
+    async fn old_heartbeats_roll_up_into_days(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, token) = licensed(&backend).await;
+        let old = tessera_backend::now() - 100 * 86_400;
+        for offset in [0, 60, 120] {
+            let record = HeartbeatRecord {
+                license_id: id.clone(), at: old + offset, install_id: "inst-a".into(), kid: None,
+                version: "1.0".into(), ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![],
+            };
+            backend.store().record_heartbeat(&record).await.unwrap();
+        }
+        backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        let report = backend.run_retention().await.unwrap();
+        assert_eq!(report.rolled_up, 3);
+        let left = backend.store().recent_heartbeats(&id, 100).await.unwrap();
+        assert_eq!(left.len(), 1, "recent heartbeats stay");
+        assert_eq!(backend.run_retention().await.unwrap().rolled_up, 0);
+    }
+
+    async fn key_adoption_counts_heartbeats_that_accept_a_kid(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        backend.generate_key(Some("k2"), "test").await.unwrap();
+        let (_, token) = licensed(&backend).await;
+        let mut hb = beat(&token, "inst-a");
+        backend.heartbeat(&hb, IP).await.unwrap();
+        hb.accepted_kids = vec!["k1".into(), "k2".into()];
+        backend.heartbeat(&hb, IP).await.unwrap();
+        let adoption = backend.key_adoption().await.unwrap();
+        let k2 = adoption.iter().find(|a| a.kid == "k2").unwrap();
+        assert_eq!((k2.heartbeats, k2.accepting), (2, 1));
+        assert_eq!(k2.share(), Some(0.5));
+        let k1 = adoption.iter().find(|a| a.kid == "k1").unwrap();
+        assert_eq!((k1.accepting, k1.live_licenses), (2, 1));
+        let dashboard = backend.dashboard().await.unwrap();
+        assert_eq!(dashboard.freshness.day, 1);
+        assert_eq!(dashboard.issued_per_week.last().unwrap().1, 1);
+    }
+}
