@@ -75,6 +75,8 @@ impl LicenseCursor {
 pub struct LicenseQuery {
     /// E-mail, company or tax id prefix (case-insensitive), or an exact license id.
     pub search: Option<String>,
+    /// Exactly this customer e-mail (case-insensitive).
+    pub email: Option<String>,
     pub status: Option<StatusFilter>,
     pub tier: Option<String>,
     pub kind: Option<String>,
@@ -183,6 +185,9 @@ fn filter(q: &LicenseQuery) -> Filter {
                 hi,
             ],
         );
+    }
+    if let Some(email) = &q.email {
+        f.push("email_lc = ?", [Bind::Text(email.trim().to_lowercase())]);
     }
     let now = Bind::Int(q.now);
     match q.status {

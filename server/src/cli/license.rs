@@ -22,6 +22,37 @@ pub(super) enum LicenseCommand {
     Issue(Box<IssueArgs>),
     /// Check a token: exit 0 with its claims and state when it is authentic and usable now.
     Verify(VerifyArgs),
+    /// Revoke a license at once (installs stop at their next heartbeat; no grace).
+    Revoke {
+        /// The license id.
+        id: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// List licenses, newest first.
+    List {
+        /// active, expired, revoked, refunded or transferred.
+        #[arg(long, value_parser = ["active", "expired", "revoked", "refunded", "transferred"])]
+        status: Option<String>,
+        /// E-mail, company or tax id prefix, or a license id.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one license: claims, history, installs, anomalies.
+    Show {
+        /// The license id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +153,33 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
             Ok(ExitCode::SUCCESS)
         }
         LicenseCommand::Verify(args) => verify(args, config).await,
+        LicenseCommand::Revoke { id, reason } => {
+            let backend = super::connect(config).await?;
+            let row = backend
+                .revoke_license(&id, &reason, &super::cli_actor())
+                .await?;
+            println!(
+                "revoked {} ({})",
+                row.id,
+                row.revoke_reason.unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        LicenseCommand::List {
+            status,
+            search,
+            limit,
+            json,
+        } => {
+            let backend = super::connect(config).await?;
+            super::listing::list(&backend, status.as_deref(), search, limit, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LicenseCommand::Show { id, json } => {
+            let backend = super::connect(config).await?;
+            super::listing::show(&backend, &id, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -4,8 +4,10 @@
 //! variables. Results go to stdout, diagnostics and errors to stderr; a failure exits 1.
 
 mod admin;
+mod api_token;
 mod keys;
 mod license;
+mod listing;
 mod serve;
 
 use std::path::PathBuf;
@@ -38,9 +40,21 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
-    /// Issue and verify licenses.
+    /// Issue, verify, revoke, list and show licenses.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// Bearer tokens for the internal API.
+    #[command(subcommand)]
+    ApiToken(api_token::ApiTokenCommand),
+    /// Housekeeping.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MaintenanceCommand {
+    /// Roll heartbeats older than 90 days into per-day rows (also runs nightly in `serve`).
+    Retention,
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -82,6 +96,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::License(cmd) => license::run(cmd, config).await,
+        Command::ApiToken(cmd) => api_token::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Maintenance(MaintenanceCommand::Retention) => {
+            let report = connect(config).await?.run_retention().await?;
+            println!(
+                "rolled {} heartbeat row(s) into per-day rows",
+                report.rolled_up
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

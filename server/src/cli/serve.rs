@@ -26,5 +26,17 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("Tessera is listening on http://{}", listener.local_addr()?);
+    tokio::spawn(nightly(backend.clone()));
     crate::web::serve(backend, listener).await
+}
+
+/// Nightly housekeeping (safe on every instance: the roll-up is idempotent).
+async fn nightly(backend: Backend) {
+    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(86_400));
+    loop {
+        every_day.tick().await;
+        if let Err(err) = backend.run_retention().await {
+            tracing::error!(error = %err, "heartbeat retention failed");
+        }
+    }
 }

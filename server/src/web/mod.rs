@@ -1,6 +1,7 @@
 //! The HTTP server: axum routes for the public endpoints, sign-in, the Leptos app and its
 //! server functions, with the session layer in front of them.
 
+pub mod api;
 mod auth;
 mod error;
 mod public;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(public::jwks))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .merge(api::router())
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(
             &state,
@@ -92,9 +94,12 @@ pub async fn serve(backend: Backend, listener: tokio::net::TcpListener) -> anyho
     let leptos = leptos_options(backend.config(), addr);
     let app = router(AppState { backend, leptos });
     tracing::info!(%addr, "serving");
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

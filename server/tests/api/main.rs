@@ -3,6 +3,7 @@
 mod helpers;
 mod pages;
 mod public;
+mod rest;
 
 /// Expands each test into a `sqlite` and a `postgres` variant.
 #[macro_export]

@@ -98,3 +98,40 @@ both_engines! {
         }
     }
 }
+
+both_engines! {
+    async fn licenses_are_listed_shown_and_revoked_from_the_cli(cli: &Cli) {
+        cli.ok(&["keys", "generate", "--kid", "k1"]);
+        let token = cli.issue(&["--plan", "zeta"]);
+        let id = serde_json::from_str::<serde_json::Value>(&cli.ok(&["license", "verify", &token, "--json"])).unwrap()["claims"]["sub"]
+            .as_str().unwrap().to_string();
+        let list = cli.ok(&["license", "list"]);
+        assert!(list.contains(&id) && list.contains("active"), "{list}");
+        let json: serde_json::Value = serde_json::from_str(&cli.ok(&["license", "list", "--status", "active", "--json"])).unwrap();
+        assert_eq!(json["total"], 1);
+        let missing_reason = cli.run(&["license", "revoke", &id]);
+        assert!(!missing_reason.status.success());
+        cli.ok(&["license", "revoke", &id, "--reason", "chargeback"]);
+        let shown = cli.ok(&["license", "show", &id]);
+        assert!(shown.contains("revoked (chargeback)") && shown.contains("license.revoked"), "{shown}");
+        let refused = cli.run(&["license", "verify", &token]);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("is revoked"));
+        let revoked: serde_json::Value = serde_json::from_str(&cli.ok(&["license", "list", "--status", "revoked", "--json"])).unwrap();
+        assert_eq!(revoked["total"], 1);
+    }
+
+    async fn api_tokens_and_retention_from_the_cli(cli: &Cli) {
+        let created = cli.ok(&["api-token", "create", "--name", "shop", "--scope", "licenses:read", "--expires-in", "30d"]);
+        let jwt = created.lines().last().unwrap();
+        assert_eq!(jwt.split('.').count(), 3);
+        let id = created.split_whitespace().nth(1).unwrap().to_string();
+        let list = cli.ok(&["api-token", "list"]);
+        assert!(list.contains(&id) && list.contains("shop") && !list.contains(jwt));
+        cli.ok(&["api-token", "revoke", &id]);
+        let bad_scope = cli.run(&["api-token", "create", "--name", "x", "--scope", "admin"]);
+        assert!(!bad_scope.status.success());
+        let retention = cli.ok(&["maintenance", "retention"]);
+        assert!(retention.contains("rolled 0 heartbeat row(s)"));
+    }
+}

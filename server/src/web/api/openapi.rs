@@ -1,0 +1,172 @@
+//! The OpenAPI 3.1 document for `/api/v1` and a small docs page that renders it.
+
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+fn error_responses() -> Value {
+    json!({
+        "401": { "$ref": "#/components/responses/Error" },
+        "403": { "$ref": "#/components/responses/Error" },
+        "404": { "$ref": "#/components/responses/Error" },
+        "409": { "$ref": "#/components/responses/Error" },
+        "422": { "$ref": "#/components/responses/Error" },
+    })
+}
+
+fn op(summary: &str, scope: Option<&str>, body: Option<&str>, ok: (&str, &str)) -> Value {
+    let mut responses = error_responses();
+    responses[ok.0] = json!({ "description": summary, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", ok.1) } } } });
+    let mut operation = json!({ "summary": summary, "responses": responses });
+    if let Some(scope) = scope {
+        operation["security"] = json!([{ "bearer": [scope] }]);
+        operation["description"] = json!(format!("Requires an API token with scope `{scope}`."));
+    }
+    if let Some(schema) = body {
+        operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    }
+    operation
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "example": "lic_01JABCDEFGHJKMNPQRSTVWXYZ0" } }])
+}
+
+fn schemas() -> Value {
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "Error": { "type": "object", "required": ["error", "message"], "properties": { "error": { "type": "string" }, "message": { "type": "string" } } },
+        "HeartbeatRequest": { "type": "object", "required": ["token", "install_id", "version"], "properties": {
+            "token": { "type": "string" }, "install_id": { "type": "string" }, "version": { "type": "string" },
+            "accepted_kids": strings, "fingerprint": { "type": "string" } } },
+        "HeartbeatAnswer": { "type": "object", "required": ["status", "revoked", "license_id", "entitlements"], "properties": {
+            "status": { "type": "string", "enum": ["active", "expired", "revoked", "refunded", "transferred"] },
+            "revoked": { "type": "boolean" }, "license_id": { "type": "string" }, "entitlements": { "type": "object" },
+            "token": { "type": "string", "description": "A newer token for this license, when the one presented is not the current one." } } },
+        "IssueRequest": { "type": "object", "required": ["email", "company", "tier", "product", "domains"], "properties": {
+            "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
+            "tier": { "type": "string", "enum": ["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"] },
+            "kind": { "type": "string", "enum": ["perpetual", "subscription", "trial"], "default": "perpetual" },
+            "product": { "type": "string" }, "plan": { "type": "string" },
+            "expires_at": { "type": "string", "format": "date-time" }, "support_period": { "type": "string", "example": "12mo" },
+            "features": strings, "plugins": strings, "themes": strings, "niches": strings, "domains": strings,
+            "seats": { "type": "object", "additionalProperties": { "type": "object", "properties": {
+                "roles": { "type": "object", "additionalProperties": { "type": "integer" } }, "pool": { "type": "integer" } } } },
+            "node_lock": { "type": "string" }, "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
+            "early_adopter": { "type": "boolean" }, "send_email": { "type": "boolean" } } },
+        "License": { "type": "object", "properties": {
+            "id": { "type": "string" }, "status": { "type": "string" }, "kid": { "type": "string" },
+            "customer_email": { "type": "string" }, "company": { "type": "string" }, "tier": { "type": "string" },
+            "kind": { "type": "string" }, "expires_at": { "type": ["integer", "null"] }, "claims": { "type": "object" } } },
+        "Issued": { "type": "object", "required": ["license", "token"], "properties": {
+            "license": { "$ref": "#/components/schemas/License" }, "token": { "type": "string" }, "mail_error": { "type": "string" } } },
+        "LicenseList": { "type": "object", "properties": { "total": { "type": "integer" },
+            "licenses": { "type": "array", "items": { "$ref": "#/components/schemas/License" } } } },
+        "RevokeRequest": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } },
+        "TransferRequest": { "type": "object", "required": ["email", "company", "confirm_revocation", "confirm_new_owner"], "properties": {
+            "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
+            "confirm_revocation": { "type": "boolean" }, "confirm_new_owner": { "type": "boolean" } } },
+    })
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let mut heartbeat = op(
+        "Record a heartbeat",
+        None,
+        Some("HeartbeatRequest"),
+        ("200", "HeartbeatAnswer"),
+    );
+    heartbeat["responses"]["429"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut list = op(
+        "A customer's licenses",
+        Some("licenses:read"),
+        None,
+        ("200", "LicenseList"),
+    );
+    list["parameters"] = json!([{ "name": "email", "in": "query", "required": true, "schema": { "type": "string" } }]);
+    let mut get = op(
+        "One license",
+        Some("licenses:read"),
+        None,
+        ("200", "License"),
+    );
+    get["parameters"] = id_param();
+    let with_id = |mut v: Value| {
+        v["parameters"] = id_param();
+        v
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Tessera API", "version": env!("CARGO_PKG_VERSION") },
+        "paths": {
+            "/api/v1/heartbeat": { "post": heartbeat },
+            "/api/v1/licenses": {
+                "post": op("Issue a license", Some("licenses:write"), Some("IssueRequest"), ("201", "Issued")),
+                "get": list,
+            },
+            "/api/v1/licenses/{id}": { "get": get },
+            "/api/v1/licenses/{id}/revoke": { "post": with_id(op("Revoke a license", Some("licenses:write"), Some("RevokeRequest"), ("200", "License"))) },
+            "/api/v1/licenses/{id}/transfer": { "post": with_id(op("Transfer a license to a new owner", Some("licenses:write"), Some("TransferRequest"), ("201", "Issued"))) },
+            "/api/v1/licenses/{id}/resend": { "post": with_id(op("Re-sign and e-mail a license", Some("licenses:write"), None, ("200", "Issued"))) },
+            "/.well-known/jwks.json": { "get": { "summary": "Public signing keys (JWKS)", "responses": { "200": { "description": "JWKS" } } } },
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Minted by `tessera api-token create --scope ...`" } },
+            "responses": { "Error": { "description": "An error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } },
+            "schemas": schemas(),
+        },
+    })
+}
+
+/// Every documented path (tests check the router serves each).
+pub fn paths() -> Vec<String> {
+    spec()["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `GET /api/docs`: the endpoints, their scopes and bodies, rendered from the document.
+pub async fn docs_page() -> Response {
+    let spec = spec();
+    let mut rows = String::new();
+    for (path, ops) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            let scope = op["security"][0]["bearer"][0].as_str().unwrap_or("—");
+            let body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap_or("");
+            rows.push_str(&format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                method.to_uppercase(),
+                escape(path),
+                escape(op["summary"].as_str().unwrap_or("")),
+                escape(scope),
+                escape(body.rsplit('/').next().unwrap_or("")),
+            ));
+        }
+    }
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tessera API</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/tessera.css\"></head><body class=\"bg-slate-50 p-8 text-slate-900\">\
+         <h1 class=\"text-2xl font-semibold\">Tessera API</h1>\
+         <p class=\"my-3 text-sm\">Machine-readable: <a class=\"text-indigo-700\" href=\"/api/openapi.json\">/api/openapi.json</a>. \
+         Send <code>Authorization: Bearer &lt;token&gt;</code>; mint tokens with <code>tessera api-token create --name N --scope licenses:read</code>. \
+         Errors are <code>{{\"error\": code, \"message\": text}}</code>.</p>\
+         <table class=\"mt-4 w-full bg-white text-left text-sm\"><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Scope</th><th>Body</th></tr></thead>\
+         <tbody>{rows}</tbody></table></body></html>"
+    ))
+    .into_response()
+}
