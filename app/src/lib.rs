@@ -11,6 +11,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::shell::AppShell;
+use pages::licenses::{
+    detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
+};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
 
 /// The HTML document every page is rendered into.
@@ -48,6 +51,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("licenses") view=LicenseListPage ssr=SsrMode::Async/>
+                    <Route path=path!("licenses/new") view=IssueFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("licenses/:id") view=LicenseDetailPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -105,6 +105,25 @@ fn main() {
     bench("full verify", 2000, || {
         black_box(jws::verify(black_box(&token), &keys, &opts).is_ok());
     });
+    let (input, sig_b64) = token.rsplit_once('.').unwrap();
+    let sig: [u8; 64] = URL_SAFE_NO_PAD.decode(sig_b64).unwrap().try_into().unwrap();
+    let signature = ed25519_dalek::Signature::from_bytes(&sig);
+    let vk = *key.public().verifying_key();
+    bench("raw", 2000, || {
+        black_box(
+            vk.verify_strict(black_box(input.as_bytes()), black_box(&signature))
+                .is_ok(),
+        );
+    });
+    bench("full verify", 2000, || {
+        black_box(jws::verify(black_box(&token), &keys, &opts).is_ok());
+    });
+    bench("raw", 2000, || {
+        black_box(
+            vk.verify_strict(black_box(input.as_bytes()), black_box(&signature))
+                .is_ok(),
+        );
+    });
     bench("b64 payload", 20000, || {
         black_box(URL_SAFE_NO_PAD.decode(black_box(p)).unwrap());
     });
@@ -122,6 +141,18 @@ fn main() {
     });
     bench("ignored any", 20000, || {
         black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&payload)).unwrap());
+    });
+    let key2 = SigningKeyPair::generate(Some(Kid::parse("bench-2025").unwrap()));
+    let keys2 = KeySet::new(vec![key2.public()]);
+    bench("verify wrong key", 2000, || {
+        black_box(jws::verify(black_box(&token), &keys2, &opts).is_ok());
+    });
+    bench("parse_claims", 20000, || {
+        black_box(jws::scratch_parse(black_box(&payload)));
+    });
+    let js = std::str::from_utf8(&payload).unwrap();
+    bench("fast only", 20000, || {
+        black_box(jws::scratch_fast(black_box(js)));
     });
     bench("domain parse x2", 20000, || {
         black_box(Domain::parse(black_box("example.com")).unwrap());

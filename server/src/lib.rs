@@ -4,4 +4,5 @@
 //! cases) to axum and clap; it holds no business rules of its own.
 
 pub mod cli;
+pub mod input;
 pub mod web;

@@ -1,6 +1,7 @@
 //! One module per page (or per feature, as the app grows).
 
 pub mod keys;
+pub mod licenses;
 pub mod login;
 pub mod not_found;
 pub mod overview;

@@ -4,5 +4,6 @@
 #[cfg(feature = "ssr")]
 pub(crate) mod guard;
 pub mod keys;
+pub mod licenses;
 pub mod overview;
 pub mod session;

@@ -1,6 +1,5 @@
 //! `tessera license ...`: issue a license, verify a token.
 
-use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +10,7 @@ use base64::Engine as _;
 use clap::{Args, Subcommand};
 use tessera_backend::licenses::{IssueRequest, SupportPeriod};
 use tessera_backend::{Backend, Config};
-use tessera_license::claims::{Claims, LicenseKind, SeatGrant, Tier};
+use tessera_license::claims::{Claims, LicenseKind, Tier};
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet};
 use tessera_license::{Kid, ProductKey};
@@ -212,53 +211,12 @@ fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
         themes: a.themes,
         niches: a.niches,
         domains: a.domains,
-        seats: parse_seats(&a.seats)?,
+        seats: crate::input::parse_seats(&a.seats)?,
         node_lock: a.node_lock,
-        caps: parse_caps(&a.caps)?,
+        caps: crate::input::parse_caps(&a.caps)?,
         early_adopter: a.early_adopter,
         send_email: a.send_email,
     })
-}
-
-fn split_count<'a>(flag: &str, spec: &'a str) -> anyhow::Result<(&'a str, u32)> {
-    let (name, n) = spec
-        .split_once('=')
-        .with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
-    let n = n
-        .trim()
-        .parse()
-        .with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
-    anyhow::ensure!(
-        !name.trim().is_empty(),
-        "{flag} {spec:?}: the name is empty"
-    );
-    Ok((name.trim(), n))
-}
-
-/// `crm.agent=5` grants 5 seats of role agent; `crm=10` a pool of 10.
-fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> {
-    let mut seats: BTreeMap<String, SeatGrant> = BTreeMap::new();
-    for spec in specs {
-        let (name, n) = split_count("--seats", spec)?;
-        match name.split_once('.') {
-            Some((plugin, role)) => {
-                seats
-                    .entry(plugin.to_string())
-                    .or_default()
-                    .roles
-                    .insert(role.to_string(), n);
-            }
-            None => seats.entry(name.to_string()).or_default().pool = Some(n),
-        }
-    }
-    Ok(seats)
-}
-
-fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
-    specs
-        .iter()
-        .map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n))))
-        .collect()
 }
 
 async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 pub mod api;
 mod auth;
 mod error;
+mod forms;
 mod public;
 
 use std::net::SocketAddr;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .merge(api::router())
+        .route("/licenses/new", post(forms::issue))
+        .route("/licenses/{id}/{action}", post(forms::act))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(
             &state,

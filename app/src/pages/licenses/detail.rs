@@ -1,0 +1,179 @@
+//! `/licenses/:id`: claims, status history, heartbeats, installs, anomalies, support
+//! countdown, and the actions (resend, transfer, revoke, multi-install window).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{status_class, SignedToken};
+use crate::components::format::{datetime, maybe_datetime};
+use crate::serverfns::licenses::{
+    last_form_outcome, license_detail, FormOutcome, LicenseDetailView,
+};
+
+const BOX: &str = "rounded-xl border border-slate-200 bg-white p-5";
+const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
+
+fn actions(d: &LicenseDetailView) -> impl IntoView {
+    let id = d.summary.id.clone();
+    let post = move |action: &str| format!("/licenses/{id}/{action}");
+    view! {
+        <section class=BOX aria-label="Actions">
+            <h2 class="mb-3 font-semibold">"Actions"</h2>
+            <form method="post" action=post("resend" ) class="mb-4">
+                <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Resend (re-sign and e-mail)"</button>
+            </form>
+            <form method="post" action=post("multi-install") class="mb-4">
+                <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Grant a 7-day multi-install window"</button>
+            </form>
+            <form method="post" action=post("revoke") class="mb-4 space-y-2">
+                <label for="reason" class="block text-sm font-medium">"Reason for revoking"</label>
+                <input id="reason" name="reason" required class=INPUT/>
+                <button type="submit" class="rounded bg-rose-700 px-3 py-1.5 text-sm text-white">"Revoke"</button>
+            </form>
+            <form method="post" action=post("transfer") class="space-y-2">
+                <h3 class="text-sm font-semibold">"Transfer to a new owner"</h3>
+                <label for="t_email" class="block text-sm">"New owner's e-mail"</label>
+                <input id="t_email" name="email" type="email" required class=INPUT/>
+                <label for="t_company" class="block text-sm">"New owner's company"</label>
+                <input id="t_company" name="company" required class=INPUT/>
+                <label for="t_tax_id" class="block text-sm">"New owner's tax id"</label>
+                <input id="t_tax_id" name="tax_id" class=INPUT/>
+                <div class="flex items-center gap-2"><input id="confirm_revocation" name="confirm_revocation" type="checkbox"/>
+                    <label for="confirm_revocation" class="text-sm">"The current owner loses this license"</label></div>
+                <div class="flex items-center gap-2"><input id="confirm_new_owner" name="confirm_new_owner" type="checkbox"/>
+                    <label for="confirm_new_owner" class="text-sm">"The new owner's details are correct"</label></div>
+                <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Transfer"</button>
+            </form>
+        </section>
+    }
+}
+
+fn facts(d: &LicenseDetailView) -> impl IntoView {
+    let s = &d.summary;
+    let support = match d.support_left_days {
+        Some(days) if days >= 0 => {
+            format!("{} ({days} days left)", maybe_datetime(d.support_until))
+        }
+        Some(days) => format!("ended {} days ago", -days),
+        None => "—".into(),
+    };
+    let rows = vec![
+        (
+            "Customer",
+            format!(
+                "{} <{}>{}",
+                s.company,
+                s.email,
+                d.tax_id
+                    .as_ref()
+                    .map(|t| format!(" · {t}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        (
+            "Product",
+            format!(
+                "{} · {} · {}{}",
+                d.product,
+                s.tier,
+                s.kind,
+                d.plan
+                    .as_ref()
+                    .map(|p| format!(" · {p}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        ("Issued", datetime(s.created_at)),
+        (
+            "Expires",
+            s.expires_at
+                .map_or_else(|| "never (perpetual)".into(), datetime),
+        ),
+        ("Support", support),
+        ("Last heartbeat", maybe_datetime(s.last_heartbeat_at)),
+        (
+            "Multi-install window",
+            maybe_datetime(d.multi_install_until),
+        ),
+    ];
+    view! {
+        <dl class="grid grid-cols-3 gap-2 text-sm">
+            {rows.into_iter().map(|(k, v)| view! { <dt class="text-slate-500">{k}</dt><dd class="col-span-2">{v}</dd> }).collect_view()}
+            <dt class="text-slate-500">"Kid"</dt>
+            <dd class="col-span-2 font-mono">{d.kid.clone()}
+                {d.rotate_before_retire.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-2 py-0.5 font-sans text-xs text-amber-800">"rotate before retire"</span> })}
+            </dd>
+        </dl>
+    }
+}
+
+fn tables(d: &LicenseDetailView) -> impl IntoView {
+    view! {
+        <section class=BOX aria-label="Anomalies">
+            <h2 class="mb-2 font-semibold">"Anomalies"</h2>
+            {if d.anomalies.is_empty() { view! { <p class="text-sm text-slate-500">"None."</p> }.into_any() } else {
+                view! { <ul class="text-sm">{d.anomalies.iter().map(|(kind, detail, at)| view! { <li class="text-amber-800">{format!("{} — {kind}: {detail}", datetime(*at))}</li> }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+        <section class=BOX aria-label="Installs">
+            <h2 class="mb-2 font-semibold">"Installs seen"</h2>
+            <ul class="text-sm">{d.installs.iter().map(|(id, first, last, version)| view! { <li><span class="font-mono">{id.clone()}</span>{format!(" — v{version}, first {}, last {}", datetime(*first), datetime(*last))}</li> }).collect_view()}</ul>
+        </section>
+        <section class=BOX aria-label="Heartbeats">
+            <h2 class="mb-2 font-semibold">"Last heartbeats"</h2>
+            <table class="w-full text-left text-sm"><tbody>
+                {d.heartbeats.iter().map(|(at, install, version, ip, kid)| view! { <tr><td>{datetime(*at)}</td><td class="font-mono">{install.clone()}</td><td>{version.clone()}</td><td>{ip.clone()}</td><td class="font-mono">{kid.clone().unwrap_or_default()}</td></tr> }).collect_view()}
+            </tbody></table>
+        </section>
+        <section class=BOX aria-label="History">
+            <h2 class="mb-2 font-semibold">"Status history"</h2>
+            <ul class="space-y-1 text-sm">{d.history.iter().map(|(at, action, actor, detail)| view! { <li><span class="font-medium">{action.clone()}</span>{format!(" by {actor}, {}", datetime(*at))}<pre class="overflow-x-auto text-xs text-slate-500">{detail.clone()}</pre></li> }).collect_view()}</ul>
+        </section>
+        <section class=BOX aria-label="Claims">
+            <h2 class="mb-2 font-semibold">"Signed claims"</h2>
+            <pre class="overflow-x-auto text-xs">{d.claims_json.clone()}</pre>
+        </section>
+    }
+}
+
+/// One license.
+#[component]
+pub fn LicenseDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let detail = Resource::new(id, license_detail);
+    let outcome = Resource::new(|| (), |_| last_form_outcome());
+    let done = move || query.read().get("done");
+    view! {
+        <Title text="License · Tessera"/>
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let signed = outcome.await.ok().flatten();
+                let rejected = match &signed { Some(FormOutcome::Rejected { message, .. }) => Some(message.clone()), _ => None };
+                match detail.await {
+                    Ok(d) => view! {
+                        <div class="mb-4 flex items-center gap-3">
+                            <h1 class="font-mono text-xl font-semibold">{d.summary.id.clone()}</h1>
+                            <span class=status_class(&d.summary.status) data-testid="license-status">{d.summary.status.clone()}</span>
+                            {d.revoke_reason.clone().map(|r| view! { <span class="text-sm text-slate-600">{format!("({r})")}</span> })}
+                        </div>
+                        {done().map(|what| view! { <p role="status" class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">{format!("Done: {what}.")}</p> })}
+                        {rejected.map(|m| view! { <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{m}</p> })}
+                        {signed.filter(|o| matches!(o, FormOutcome::Signed { .. })).map(|o| view! { <SignedToken outcome=o/> })}
+                        {d.replaced_by.clone().map(|n| view! { <p class="mb-4 text-sm">"Transferred to "<a class="text-indigo-700 underline" href=format!("/licenses/{n}")>{n.clone()}</a></p> })}
+                        <div class="grid gap-4 lg:grid-cols-3">
+                            <div class="space-y-4 lg:col-span-2">
+                                <section class=BOX>{facts(&d)}</section>
+                                {tables(&d)}
+                            </div>
+                            <div>{(d.summary.status == "active").then(|| actions(&d))}</div>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

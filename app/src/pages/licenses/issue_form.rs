@@ -1,0 +1,114 @@
+//! `/licenses/new`: every field of a license. A plain form posting to the server, so it works
+//! with JavaScript off; the server answers with this page again, showing the token once (or
+//! the refusal, with everything typed kept).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::SignedToken;
+use crate::serverfns::licenses::{last_form_outcome, FormOutcome};
+
+const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
+
+fn field(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: String,
+    required: bool,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
+            <input id=name name=name value=value required=required class=INPUT/>
+            {(!hint.is_empty()).then(|| view! { <p class="mt-0.5 text-xs text-slate-500">{hint}</p> })}
+        </div>
+    }
+}
+
+fn choice(
+    name: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    value: String,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
+            <select id=name name=name class=INPUT>
+                {options.iter().map(|o| view! { <option value=*o selected=value == *o>{*o}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+fn form(values: Vec<(String, String)>) -> impl IntoView {
+    let v = move |key: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let checked = |value: String| value == "on";
+    view! {
+        <form method="post" action="/licenses/new" class="grid gap-4 rounded-xl border border-slate-200 bg-white p-6 sm:grid-cols-2">
+            {field("email", "Customer e-mail", "", v("email"), true)}
+            {field("company", "Company", "", v("company"), true)}
+            {field("tax_id", "Tax id (CIF/VAT)", "", v("tax_id"), false)}
+            {field("product", "Product key", "The token's audience, e.g. studio", v("product"), true)}
+            {choice("tier", "Tier", &["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"], v("tier"))}
+            {choice("kind", "Kind", &["perpetual", "trial", "subscription"], v("kind"))}
+            {field("plan", "Plan", "", v("plan"), false)}
+            <div>
+                <label for="expires" class="block text-sm font-medium text-slate-700">"Expires (UTC)"</label>
+                <input id="expires" name="expires" type="date" value=v("expires") class=INPUT/>
+                <p class="mt-0.5 text-xs text-slate-500">"Empty: perpetual never expires, a trial runs 30 days."</p>
+            </div>
+            {field("domains", "Domains", "Registrable domains or localhost, comma-separated (required)", v("domains"), true)}
+            {choice("support_period", "Extra support", &["", "3mo", "6mo", "12mo", "24mo", "36mo"], v("support_period"))}
+            {field("niches", "Niche packages", "comma-separated", v("niches"), false)}
+            {field("plugins", "Licensed plugins", "comma-separated", v("plugins"), false)}
+            {field("themes", "Themes", "comma-separated", v("themes"), false)}
+            {field("features", "Features", "comma-separated", v("features"), false)}
+            {field("seats", "Seats", "plugin.role=N or plugin=N (pool), comma-separated", v("seats"), false)}
+            {field("node_lock", "Node lock", "Fingerprint of the one machine allowed", v("node_lock"), false)}
+            <div class="flex items-center gap-2">
+                <input id="early_adopter" name="early_adopter" type="checkbox" checked=checked(v("early_adopter"))/>
+                <label for="early_adopter" class="text-sm">"Early adopter"</label>
+            </div>
+            <div class="flex items-center gap-2">
+                <input id="send_email" name="send_email" type="checkbox" checked=checked(v("send_email"))/>
+                <label for="send_email" class="text-sm">"E-mail the token to the customer"</label>
+            </div>
+            <div class="sm:col-span-2">
+                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">"Issue license"</button>
+            </div>
+        </form>
+    }
+}
+
+/// The issue form, and the outcome of the last submission.
+#[component]
+pub fn IssueFormPage() -> impl IntoView {
+    let outcome = Resource::new(|| (), |_| last_form_outcome());
+    view! {
+        <Title text="Issue a license · Tessera"/>
+        <h1 class="mb-4 text-2xl font-semibold">"Issue a license"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match outcome.await.ok().flatten() {
+                    Some(signed @ FormOutcome::Signed { .. }) => view! {
+                        <SignedToken outcome=signed/>
+                        <a href="/licenses/new" class="text-indigo-700 hover:underline">"Issue another"</a>
+                    }.into_any(),
+                    Some(FormOutcome::Rejected { message, values }) => view! {
+                        <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
+                        {form(values)}
+                    }.into_any(),
+                    None => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())]).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,113 @@
+//! `/licenses`: search, filters, sort and keyset pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::status_class;
+use crate::components::format::{datetime, maybe_datetime};
+use crate::serverfns::licenses::{list_licenses, LicenseSummary};
+
+fn select(
+    name: &'static str,
+    label: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    current: String,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=name class="block text-xs font-medium text-slate-600">{label}</label>
+            <select id=name name=name class="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
+                {options.iter().map(|(value, text)| view! { <option value=*value selected=current == *value>{*text}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+fn row(l: LicenseSummary) -> impl IntoView {
+    view! {
+        <tr class="border-t border-slate-100 hover:bg-slate-50">
+            <td class="px-3 py-2 font-mono text-xs"><a class="text-indigo-700 hover:underline" href=format!("/licenses/{}", l.id)>{l.id.clone()}</a></td>
+            <td class="px-3 py-2"><span class=status_class(&l.status)>{l.status.clone()}</span></td>
+            <td class="px-3 py-2 text-sm">{l.company}<div class="text-xs text-slate-500">{l.email}</div></td>
+            <td class="px-3 py-2 text-sm">{l.tier}" · "{l.kind}</td>
+            <td class="px-3 py-2 text-sm text-slate-600">{datetime(l.created_at)}</td>
+            <td class="px-3 py-2 text-sm text-slate-600">{l.expires_at.map_or_else(|| "never".to_string(), datetime)}</td>
+            <td class="px-3 py-2 text-sm text-slate-600">{maybe_datetime(l.last_heartbeat_at)}</td>
+        </tr>
+    }
+}
+
+/// The license list.
+#[component]
+pub fn LicenseListPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query
+            .get()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let page = Resource::new(params, list_licenses);
+    let value = move |key: &str| query.read().get(key).unwrap_or_default();
+    view! {
+        <Title text="Licenses · Tessera"/>
+        <div class="mb-4 flex items-center justify-between">
+            <h1 class="text-2xl font-semibold">"Licenses"</h1>
+            <a href="/licenses/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">"Issue a license"</a>
+        </div>
+        <form method="get" action="/licenses" class="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4">
+            <div class="grow">
+                <label for="q" class="block text-xs font-medium text-slate-600">"Search"</label>
+                <input id="q" name="q" type="search" value=value("q") placeholder="e-mail, company, tax id or license id" class="mt-1 w-full rounded border border-slate-300 px-2 py-1 text-sm"/>
+            </div>
+            {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], value("status"))}
+            {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], value("tier"))}
+            {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], value("kind"))}
+            {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], value("support"))}
+            {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], value("heartbeat"))}
+            {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], value("sort"))}
+            <div>
+                <label for="niche" class="block text-xs font-medium text-slate-600">"Niche"</label>
+                <input id="niche" name="niche" value=value("niche") class="mt-1 w-28 rounded border border-slate-300 px-2 py-1 text-sm"/>
+            </div>
+            <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Apply"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => {
+                        let next = p.next.map(|cursor| {
+                            let mut params: Vec<(String, String)> = params().into_iter().filter(|(k, _)| k != "after").collect();
+                            params.push(("after".into(), cursor));
+                            let qs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+                            view! { <a class="text-indigo-700 hover:underline" href=format!("/licenses?{}", qs.join("&"))>"Next page →"</a> }
+                        });
+                        view! {
+                            <p class="mb-2 text-sm text-slate-600" data-testid="license-total">{format!("{} license(s)", p.total)}</p>
+                            <table class="w-full overflow-hidden rounded-xl border border-slate-200 bg-white text-left shadow-sm">
+                                <thead class="bg-slate-50 text-xs uppercase text-slate-500"><tr>
+                                    <th class="px-3 py-2">"License"</th><th class="px-3 py-2">"Status"</th><th class="px-3 py-2">"Customer"</th>
+                                    <th class="px-3 py-2">"Tier"</th><th class="px-3 py-2">"Issued"</th><th class="px-3 py-2">"Expires"</th><th class="px-3 py-2">"Last heartbeat"</th>
+                                </tr></thead>
+                                <tbody>{p.rows.into_iter().map(row).collect_view()}</tbody>
+                            </table>
+                            <div class="mt-3">{next}</div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

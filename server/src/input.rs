@@ -1,0 +1,77 @@
+//! Parsing of the compact notations operators type (CLI flags and form fields).
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use tessera_license::claims::SeatGrant;
+
+/// Splits a comma- or newline-separated field into trimmed, non-empty items.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn split_count<'a>(flag: &str, spec: &'a str) -> anyhow::Result<(&'a str, u32)> {
+    let (name, n) = spec
+        .split_once('=')
+        .with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
+    let n = n
+        .trim()
+        .parse()
+        .with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
+    anyhow::ensure!(
+        !name.trim().is_empty(),
+        "{flag} {spec:?}: the name is empty"
+    );
+    Ok((name.trim(), n))
+}
+
+/// `crm.agent=5` grants 5 seats of role agent; `crm=10` a pool of 10.
+pub fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> {
+    let mut seats: BTreeMap<String, SeatGrant> = BTreeMap::new();
+    for spec in specs {
+        let (name, n) = split_count("--seats", spec)?;
+        match name.split_once('.') {
+            Some((plugin, role)) => {
+                seats
+                    .entry(plugin.to_string())
+                    .or_default()
+                    .roles
+                    .insert(role.to_string(), n);
+            }
+            None => seats.entry(name.to_string()).or_default().pool = Some(n),
+        }
+    }
+    Ok(seats)
+}
+
+pub fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
+    specs
+        .iter()
+        .map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seats_read_as_roles_or_a_pool() {
+        let seats =
+            parse_seats(&["crm.agent=5".into(), "crm=10".into(), "hr.admin=1".into()]).unwrap();
+        assert_eq!(seats["crm"].roles["agent"], 5);
+        assert_eq!(seats["crm"].pool, Some(10));
+        assert_eq!(seats["hr"].roles["admin"], 1);
+        assert!(parse_seats(&["crm.agent=many".into()]).is_err());
+        assert!(parse_seats(&["=3".into()]).is_err());
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_lines() {
+        assert_eq!(split_list(" a, b\nc ,, "), vec!["a", "b", "c"]);
+    }
+}

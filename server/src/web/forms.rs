@@ -1,0 +1,236 @@
+//! The Licenses panel's forms. Plain HTML form posts, so they work with JavaScript off: each
+//! handler authorises, calls one use case, then either redirects back (`?done=...`) or renders
+//! the page again with the outcome (a token shown once, or a refusal with the input kept).
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{Method, Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use leptos::prelude::provide_context;
+use tessera_app::serverfns::licenses::FormOutcome;
+use tessera_app::shell;
+use tessera_backend::auth::{AuthUser, Role};
+use tessera_backend::licenses::lifecycle::Transfer;
+use tessera_backend::licenses::{IssueRequest, Issued, SupportPeriod};
+use tessera_backend::Error;
+
+use super::AppState;
+use crate::input::{parse_seats, split_list};
+
+type Fields = Vec<(String, String)>;
+
+fn field(fields: &Fields, name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn optional(fields: &Fields, name: &str) -> Option<String> {
+    Some(field(fields, name)).filter(|v| !v.is_empty())
+}
+
+/// The signed-in operator, or the response that refuses.
+fn operator(parts: &Parts) -> Result<AuthUser, Response> {
+    match parts.extensions.get::<AuthUser>() {
+        None => Err(Redirect::to("/login").into_response()),
+        Some(user) if !user.role.allows(Role::Operator) => Err((
+            StatusCode::FORBIDDEN,
+            "forbidden: your role does not allow this",
+        )
+            .into_response()),
+        Some(user) => Ok(user.clone()),
+    }
+}
+
+/// Renders the app at `path` with `outcome` in context, as a GET of that page would.
+async fn render(
+    state: &AppState,
+    parts: &Parts,
+    path: &str,
+    outcome: FormOutcome,
+    status: StatusCode,
+) -> Response {
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(Body::empty())
+        .expect("valid request");
+    *request.headers_mut() = parts.headers.clone();
+    if let Some(user) = parts.extensions.get::<AuthUser>() {
+        request.extensions_mut().insert(user.clone());
+    }
+    let (backend, options) = (state.backend.clone(), state.leptos.clone());
+    let handler = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(backend.clone());
+            provide_context(outcome.clone());
+        },
+        move || shell(options.clone()),
+    );
+    let mut response = handler(request).await;
+    *response.status_mut() = status;
+    response
+}
+
+fn signed(what: &str, issued: Issued) -> FormOutcome {
+    FormOutcome::Signed {
+        license_id: issued.license.id,
+        token: issued.token,
+        mail_error: issued.mail_error,
+        what: what.into(),
+    }
+}
+
+fn expires_at(date: &str) -> Result<Option<i64>, Error> {
+    if date.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| {
+            Some(
+                d.and_hms_opt(0, 0, 0)
+                    .expect("midnight exists")
+                    .and_utc()
+                    .timestamp(),
+            )
+        })
+        .map_err(|_| Error::invalid("expires: use a date like 2027-01-31"))
+}
+
+fn parse<T: std::str::FromStr>(f: &Fields, name: &str) -> Result<T, Error>
+where
+    T::Err: std::fmt::Display,
+{
+    field(f, name)
+        .parse()
+        .map_err(|e| Error::invalid(format!("{name}: {e}")))
+}
+
+fn issue_request(f: &Fields) -> Result<IssueRequest, Error> {
+    let domains = split_list(&field(f, "domains"));
+    if domains.is_empty() {
+        return Err(Error::invalid(
+            "domains: bind at least one domain (or localhost)",
+        ));
+    }
+    Ok(IssueRequest {
+        email: field(f, "email"),
+        company: field(f, "company"),
+        tax_id: optional(f, "tax_id"),
+        tier: parse(f, "tier")?,
+        kind: parse(f, "kind")?,
+        product: field(f, "product"),
+        plan: optional(f, "plan"),
+        expires_at: expires_at(&field(f, "expires"))?,
+        support_period: optional(f, "support_period")
+            .as_deref()
+            .map(SupportPeriod::parse)
+            .transpose()?,
+        features: split_list(&field(f, "features")),
+        plugins: split_list(&field(f, "plugins")),
+        themes: split_list(&field(f, "themes")),
+        niches: split_list(&field(f, "niches")),
+        domains,
+        seats: parse_seats(&split_list(&field(f, "seats")))
+            .map_err(|e| Error::invalid(format!("seats: {e:#}")))?,
+        node_lock: optional(f, "node_lock"),
+        caps: Default::default(),
+        early_adopter: field(f, "early_adopter") == "on",
+        send_email: field(f, "send_email") == "on",
+    })
+}
+
+fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
+    let status = super::error::status_of(&err);
+    let message = match err {
+        Error::Internal(inner) => {
+            tracing::error!(error = %format!("{inner:#}"), "form failed");
+            "Something went wrong; nothing was changed.".to_string()
+        }
+        other => other.to_string(),
+    };
+    (FormOutcome::Rejected { message, values }, status)
+}
+
+/// `POST /licenses/new`.
+pub async fn issue(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let user = match operator(&parts) {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
+    let result = match issue_request(&fields) {
+        Ok(req) => state.backend.issue_license(&req, &user.email).await,
+        Err(err) => Err(err),
+    };
+    let (outcome, status) = match result {
+        Ok(issued) => (signed("Issued", issued), StatusCode::OK),
+        Err(err) => refusal(err, fields),
+    };
+    render(&state, &parts, "/licenses/new", outcome, status).await
+}
+
+/// `POST /licenses/{id}/{action}` for revoke, resend, transfer and multi-install.
+pub async fn act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    parts: Parts,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let user = match operator(&parts) {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
+    let backend = &state.backend;
+    let here = format!("/licenses/{id}");
+    let result = match action.as_str() {
+        "revoke" => backend
+            .revoke_license(&id, &field(&fields, "reason"), &user.email)
+            .await
+            .map(|_| None),
+        "multi-install" => backend
+            .grant_multi_install_window(&id, &user.email)
+            .await
+            .map(|_| None),
+        "resend" => backend
+            .resend_license(&id, &user.email)
+            .await
+            .map(|i| Some((here.clone(), signed("Resent", i)))),
+        "transfer" => {
+            let to = Transfer {
+                email: field(&fields, "email"),
+                company: field(&fields, "company"),
+                tax_id: optional(&fields, "tax_id"),
+                confirm_revocation: field(&fields, "confirm_revocation") == "on",
+                confirm_new_owner: field(&fields, "confirm_new_owner") == "on",
+            };
+            backend
+                .transfer_license(&id, &to, &user.email)
+                .await
+                .map(|i| {
+                    Some((
+                        format!("/licenses/{}", i.license.id),
+                        signed("Transferred", i),
+                    ))
+                })
+        }
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match result {
+        Ok(None) => {
+            Redirect::to(&format!("{here}?done={}", action.replace('-', "%20"))).into_response()
+        }
+        Ok(Some((path, outcome))) => render(&state, &parts, &path, outcome, StatusCode::OK).await,
+        Err(err) => {
+            let (outcome, status) = refusal(err, Vec::new());
+            render(&state, &parts, &here, outcome, status).await
+        }
+    }
+}
