@@ -40,5 +40,6 @@ test("issue a license, find it in the list, open it and revoke it", async ({ pag
 
   await page.goto(`/licenses?q=${encodeURIComponent(company)}&status=revoked`);
   await expect(page.getByRole("row", { name: new RegExp(company) }).getByText("revoked")).toBeVisible();
-  if (javaScriptEnabled) expect(errors).toEqual([]);
+  // The refused submission answered 422 on purpose; nothing else may fail.
+  if (javaScriptEnabled) expect(errors.filter((e) => !e.includes("422"))).toEqual([]);
 });

@@ -20,7 +20,7 @@ test("the first-start admin signs in and sees the sysadmin navigation", async ({
   await signIn(page, email, password);
   await expectSignedIn(page, email);
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
-  await expect(page.getByTestId("license-count")).toHaveText("0");
+  await expect(page.getByTestId("license-count")).toHaveText(/^\d+$/);
   await expect(page.getByText("Verifies")).toBeVisible();
 
   const nav = page.getByRole("navigation", { name: "Main" });

@@ -19,6 +19,11 @@ const NAV: &[NavItem] = &[
         min_role: RoleName::Viewer,
     },
     NavItem {
+        href: "/licenses",
+        label: "Licenses",
+        min_role: RoleName::Viewer,
+    },
+    NavItem {
         href: "/keys",
         label: "Signing keys",
         min_role: RoleName::Sysadmin,

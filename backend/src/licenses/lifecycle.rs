@@ -29,7 +29,7 @@ fn event(
     action: &str,
     subject: &str,
     before: &LicenseRow,
-    after: serde_json::Value,
+    after: &serde_json::Value,
 ) -> AuditEvent {
     AuditEvent {
         at: now(),
@@ -69,7 +69,7 @@ impl Backend {
         }
         let before = self.active_license(id).await?;
         let after = serde_json::json!({ "status": "revoked", "reason": reason });
-        let audit = event(actor, "license.revoked", id, &before, after);
+        let audit = event(actor, "license.revoked", id, &before, &after);
         self.store
             .end_license(id, "revoked", reason, &audit)
             .await?;
@@ -96,7 +96,7 @@ impl Backend {
             "license.resent",
             id,
             &before,
-            license_summary(&license),
+            &license_summary(&license),
         );
         self.store.replace_token(&license, &audit).await?;
         let mail_error = self.deliver(&messages::resent(&claims, &token)).await;
@@ -140,7 +140,7 @@ impl Backend {
         license.transferred_from = Some(id.to_string());
         let moved = serde_json::json!({ "status": "transferred", "replaced_by": license.id });
         let audits = [
-            event(actor, "license.transferred", id, &before, moved),
+            event(actor, "license.transferred", id, &before, &moved),
             AuditEvent {
                 at,
                 actor: actor.to_string(),
@@ -178,7 +178,7 @@ impl Backend {
             "license.multi_install_window",
             id,
             &before,
-            serde_json::json!({ "multi_install_until": until }),
+            &serde_json::json!({ "multi_install_until": until }),
         );
         self.store
             .set_multi_install_until(id, until, &audit)

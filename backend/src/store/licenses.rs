@@ -196,7 +196,7 @@ fn filter(q: &LicenseQuery) -> Filter {
             [now.clone()],
         ),
         Some(StatusFilter::Expired) => {
-            f.push("status = 'active' AND expires_at <= ?", [now.clone()])
+            f.push("status = 'active' AND expires_at <= ?", [now.clone()]);
         }
         Some(StatusFilter::Revoked) => f.push("status = 'revoked'", []),
         Some(StatusFilter::Refunded) => f.push("status = 'refunded'", []),
@@ -216,8 +216,8 @@ fn filter(q: &LicenseQuery) -> Filter {
         );
     }
     match q.support {
-        Some(SupportFilter::Active) => f.push("support_until > ?", [now.clone()]),
-        Some(SupportFilter::Expired) => f.push("support_until <= ?", [now.clone()]),
+        Some(SupportFilter::Active) => f.push("support_until > ?", [now]),
+        Some(SupportFilter::Expired) => f.push("support_until <= ?", [now]),
         None => {}
     }
     match q.freshness {

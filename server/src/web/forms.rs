@@ -33,15 +33,30 @@ fn optional(fields: &Fields, name: &str) -> Option<String> {
     Some(field(fields, name)).filter(|v| !v.is_empty())
 }
 
-/// The signed-in operator, or the response that refuses.
-fn operator(parts: &Parts) -> Result<AuthUser, Response> {
+/// Why a form was refused before it was read.
+enum Refused {
+    SignIn,
+    Forbidden,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::SignIn => Redirect::to("/login").into_response(),
+            Refused::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden: your role does not allow this",
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The signed-in operator, or why not.
+fn operator(parts: &Parts) -> Result<AuthUser, Refused> {
     match parts.extensions.get::<AuthUser>() {
-        None => Err(Redirect::to("/login").into_response()),
-        Some(user) if !user.role.allows(Role::Operator) => Err((
-            StatusCode::FORBIDDEN,
-            "forbidden: your role does not allow this",
-        )
-            .into_response()),
+        None => Err(Refused::SignIn),
+        Some(user) if !user.role.allows(Role::Operator) => Err(Refused::Forbidden),
         Some(user) => Ok(user.clone()),
     }
 }
@@ -164,7 +179,7 @@ pub async fn issue(
 ) -> Response {
     let user = match operator(&parts) {
         Ok(user) => user,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let result = match issue_request(&fields) {
         Ok(req) => state.backend.issue_license(&req, &user.email).await,
@@ -186,7 +201,7 @@ pub async fn act(
 ) -> Response {
     let user = match operator(&parts) {
         Ok(user) => user,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let backend = &state.backend;
     let here = format!("/licenses/{id}");

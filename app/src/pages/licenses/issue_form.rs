@@ -30,8 +30,9 @@ fn choice(
     name: &'static str,
     label: &'static str,
     options: &'static [&'static str],
-    value: String,
+    value: &str,
 ) -> impl IntoView {
+    let value = value.to_string();
     view! {
         <div>
             <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
@@ -57,8 +58,8 @@ fn form(values: Vec<(String, String)>) -> impl IntoView {
             {field("company", "Company", "", v("company"), true)}
             {field("tax_id", "Tax id (CIF/VAT)", "", v("tax_id"), false)}
             {field("product", "Product key", "The token's audience, e.g. studio", v("product"), true)}
-            {choice("tier", "Tier", &["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"], v("tier"))}
-            {choice("kind", "Kind", &["perpetual", "trial", "subscription"], v("kind"))}
+            {choice("tier", "Tier", &["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"], &v("tier"))}
+            {choice("kind", "Kind", &["perpetual", "trial", "subscription"], &v("kind"))}
             {field("plan", "Plan", "", v("plan"), false)}
             <div>
                 <label for="expires" class="block text-sm font-medium text-slate-700">"Expires (UTC)"</label>
@@ -66,7 +67,7 @@ fn form(values: Vec<(String, String)>) -> impl IntoView {
                 <p class="mt-0.5 text-xs text-slate-500">"Empty: perpetual never expires, a trial runs 30 days."</p>
             </div>
             {field("domains", "Domains", "Registrable domains or localhost, comma-separated (required)", v("domains"), true)}
-            {choice("support_period", "Extra support", &["", "3mo", "6mo", "12mo", "24mo", "36mo"], v("support_period"))}
+            {choice("support_period", "Extra support", &["", "3mo", "6mo", "12mo", "24mo", "36mo"], &v("support_period"))}
             {field("niches", "Niche packages", "comma-separated", v("niches"), false)}
             {field("plugins", "Licensed plugins", "comma-separated", v("plugins"), false)}
             {field("themes", "Themes", "comma-separated", v("themes"), false)}

@@ -12,8 +12,9 @@ fn select(
     name: &'static str,
     label: &'static str,
     options: &'static [(&'static str, &'static str)],
-    current: String,
+    current: &str,
 ) -> impl IntoView {
+    let current = current.to_string();
     view! {
         <div>
             <label for=name class="block text-xs font-medium text-slate-600">{label}</label>
@@ -46,7 +47,7 @@ pub fn LicenseListPage() -> impl IntoView {
         query
             .get()
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), v))
             .collect::<Vec<_>>()
     };
     let page = Resource::new(params, list_licenses);
@@ -62,12 +63,12 @@ pub fn LicenseListPage() -> impl IntoView {
                 <label for="q" class="block text-xs font-medium text-slate-600">"Search"</label>
                 <input id="q" name="q" type="search" value=value("q") placeholder="e-mail, company, tax id or license id" class="mt-1 w-full rounded border border-slate-300 px-2 py-1 text-sm"/>
             </div>
-            {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], value("status"))}
-            {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], value("tier"))}
-            {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], value("kind"))}
-            {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], value("support"))}
-            {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], value("heartbeat"))}
-            {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], value("sort"))}
+            {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], &value("status"))}
+            {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], &value("tier"))}
+            {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], &value("kind"))}
+            {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], &value("support"))}
+            {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], &value("heartbeat"))}
+            {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], &value("sort"))}
             <div>
                 <label for="niche" class="block text-xs font-medium text-slate-600">"Niche"</label>
                 <input id="niche" name="niche" value=value("niche") class="mt-1 w-28 rounded border border-slate-300 px-2 py-1 text-sm"/>

@@ -31,7 +31,7 @@ pub fn SignedToken(outcome: FormOutcome) -> impl IntoView {
     else {
         return ().into_any();
     };
-    let copy = format!("navigator.clipboard.writeText(document.getElementById('token').value)");
+    let copy = "navigator.clipboard.writeText(document.getElementById('token').value)";
     view! {
         <section class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-5" aria-label="New token">
             <h2 class="font-semibold text-emerald-900">{what}" — license "<a class="underline" href=format!("/licenses/{license_id}")>{license_id.clone()}</a></h2>

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use super::LicenseListPage;
 
 /// A filtered page of licenses. Any signed-in role.
-#[server(prefix = "/api", endpoint = "list_licenses")]
+#[server(prefix = "/api", endpoint = "list_licenses", input = leptos::server_fn::codec::Json)]
 pub async fn list_licenses(
     params: Vec<(String, String)>,
 ) -> Result<LicenseListPage, ServerFnError> {
