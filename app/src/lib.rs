@@ -11,6 +11,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::shell::AppShell;
+use pages::audit::AuditPageView;
 use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("licenses") view=LicenseListPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/new") view=IssueFormPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/:id") view=LicenseDetailPage ssr=SsrMode::Async/>

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::store::{AuditFilter, AuditRecord};
 use crate::{Backend, Result};
 
 /// The hash every chain starts from.
@@ -46,6 +47,19 @@ pub enum ChainStatus {
 }
 
 impl Backend {
+    /// Audit rows, newest first, matching `filter`, older than `before` when given.
+    pub async fn audit_trail(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        Ok(self
+            .store
+            .audit_search(filter, before, limit.clamp(1, 500))
+            .await?)
+    }
+
     /// Walks the whole audit log and checks every link.
     pub async fn verify_audit_chain(&self) -> Result<ChainStatus> {
         let mut prev = GENESIS.to_string();

@@ -24,6 +24,11 @@ const NAV: &[NavItem] = &[
         min_role: RoleName::Viewer,
     },
     NavItem {
+        href: "/audit",
+        label: "Audit",
+        min_role: RoleName::Operator,
+    },
+    NavItem {
         href: "/keys",
         label: "Signing keys",
         min_role: RoleName::Sysadmin,

@@ -1,5 +1,6 @@
 //! One module per page (or per feature, as the app grows).
 
+pub mod audit;
 pub mod keys;
 pub mod licenses;
 pub mod login;

@@ -3,7 +3,48 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::charts::BarChart;
+use crate::components::format::datetime;
+use crate::serverfns::dashboard::{get_dashboard, DashboardView};
 use crate::serverfns::overview::{get_overview, Overview};
+
+fn week_label(start: i64) -> String {
+    chrono::DateTime::from_timestamp(start, 0)
+        .map(|t| t.format("%d %b").to_string())
+        .unwrap_or_default()
+}
+
+fn charts(d: DashboardView) -> impl IntoView {
+    let weeks = d
+        .weeks
+        .into_iter()
+        .map(|(w, n)| (week_label(w), n))
+        .collect();
+    let labels = ["< 24 h", "< 7 d", "7–30 d", "≥ 30 d", "never"];
+    let freshness = labels
+        .iter()
+        .zip(d.freshness)
+        .map(|(l, n)| ((*l).to_string(), n))
+        .collect();
+    let anomalies = d.anomalies;
+    view! {
+        <div class="mt-6 grid gap-4 lg:grid-cols-2">
+            <BarChart title="Licenses issued per week" bars=weeks fills=&["#6366f1"]/>
+            <BarChart title="Active licenses by last heartbeat" bars=freshness fills=&["#10b981", "#94a3b8", "#eab308", "#ef4444", "#cbd5e1"]/>
+        </div>
+        <section class="mt-6 rounded-xl border border-slate-200 bg-white p-4" aria-label="Open anomalies">
+            <h2 class="mb-2 text-sm font-medium text-slate-600">{format!("Open anomalies ({})", anomalies.len())}</h2>
+            {if anomalies.is_empty() {
+                view! { <p class="text-sm text-slate-500">"None."</p> }.into_any()
+            } else {
+                view! { <ul class="space-y-1 text-sm">{anomalies.into_iter().map(|(id, kind, detail, at)| view! {
+                    <li><a class="font-mono text-indigo-700 hover:underline" href=format!("/licenses/{id}")>{id.clone()}</a>
+                        {format!(" — {kind}: {detail} ({})", datetime(at))}</li>
+                }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
 
 #[component]
 fn Card(label: &'static str, children: Children) -> impl IntoView {
@@ -36,6 +77,7 @@ fn cards(o: Overview) -> impl IntoView {
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
+    let dashboard = Resource::new(|| (), |_| get_dashboard());
     view! {
         <Title text="Overview · Tessera"/>
         <h1 class="mb-6 text-2xl font-semibold">"Overview"</h1>
@@ -46,6 +88,9 @@ pub fn OverviewPage() -> impl IntoView {
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
                 }
             })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { dashboard.await.ok().map(charts) })}
         </Suspense>
     }
 }

@@ -1,6 +1,8 @@
 //! Server functions, one per file, grouped by feature. Each one authorises the caller, calls
 //! one backend use case and maps its error.
 
+pub mod audit;
+pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub(crate) mod guard;
 pub mod keys;

@@ -313,7 +313,10 @@ impl Backend {
             Ok(()) => None,
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), "e-mail not sent");
-                Some(format!("the e-mail to {} could not be sent", mail.to))
+                Some(format!(
+                    "the e-mail to {} could not be sent: {err:#}",
+                    mail.to
+                ))
             }
         }
     }

@@ -8,6 +8,7 @@ mod keys;
 mod licenses;
 mod lifecycle;
 mod listing;
+mod smtp;
 mod users;
 
 /// Expands each test into a `sqlite` and a `postgres` variant.

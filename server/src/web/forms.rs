@@ -19,9 +19,9 @@ use tessera_backend::Error;
 use super::AppState;
 use crate::input::{parse_seats, split_list};
 
-type Fields = Vec<(String, String)>;
+pub(super) type Fields = Vec<(String, String)>;
 
-fn field(fields: &Fields, name: &str) -> String {
+pub(super) fn field(fields: &Fields, name: &str) -> String {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -34,7 +34,7 @@ fn optional(fields: &Fields, name: &str) -> Option<String> {
 }
 
 /// Why a form was refused before it was read.
-enum Refused {
+pub(super) enum Refused {
     SignIn,
     Forbidden,
 }
@@ -52,17 +52,21 @@ impl IntoResponse for Refused {
     }
 }
 
-/// The signed-in operator, or why not.
-fn operator(parts: &Parts) -> Result<AuthUser, Refused> {
+/// The signed-in user if their role includes `required`, or why not.
+pub(super) fn require(parts: &Parts, required: Role) -> Result<AuthUser, Refused> {
     match parts.extensions.get::<AuthUser>() {
         None => Err(Refused::SignIn),
-        Some(user) if !user.role.allows(Role::Operator) => Err(Refused::Forbidden),
+        Some(user) if !user.role.allows(required) => Err(Refused::Forbidden),
         Some(user) => Ok(user.clone()),
     }
 }
 
+fn operator(parts: &Parts) -> Result<AuthUser, Refused> {
+    require(parts, Role::Operator)
+}
+
 /// Renders the app at `path` with `outcome` in context, as a GET of that page would.
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     parts: &Parts,
     path: &str,
@@ -159,7 +163,7 @@ fn issue_request(f: &Fields) -> Result<IssueRequest, Error> {
     })
 }
 
-fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
+pub(super) fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
     let status = super::error::status_of(&err);
     let message = match err {
         Error::Internal(inner) => {

@@ -5,6 +5,7 @@ pub mod api;
 mod auth;
 mod error;
 mod forms;
+mod key_forms;
 mod public;
 
 use std::net::SocketAddr;
@@ -67,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .route("/licenses/new", post(forms::issue))
         .route("/licenses/{id}/{action}", post(forms::act))
+        .route("/keys/{action}", post(key_forms::act))
+        .route("/keys/{kid}/{action}", post(key_forms::act))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(
             &state,

@@ -1,5 +1,6 @@
 //! HTTP tests: the real router on port 0 with a fresh database, on SQLite and PostgreSQL.
 
+mod authz;
 mod forms;
 mod helpers;
 mod pages;

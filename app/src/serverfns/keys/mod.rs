@@ -14,4 +14,9 @@ pub struct KeyView {
     pub created_at: i64,
     pub activated_at: Option<i64>,
     pub retired_at: Option<i64>,
+    /// Heartbeats of the last 7 days, and how many of them accept this key.
+    pub heartbeats: i64,
+    pub accepting: i64,
+    /// Active, unexpired licenses this key signed.
+    pub live_licenses: i64,
 }

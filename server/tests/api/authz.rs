@@ -1,0 +1,191 @@
+//! The authorisation table: every page, form, server function and API route, called as
+//! anonymous, viewer, operator and sysadmin, answers as the role allows.
+
+use tessera_backend::auth::Role;
+use tessera_backend::testing::Engine;
+
+use crate::both_engines;
+use crate::helpers::{client, TestApp};
+
+/// Who may call: `None` is anyone.
+type Min = Option<Role>;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const JSON: &str = "application/json";
+
+/// (method, path, body, least role). Bodies are harmless: missing ids or empty input.
+const ROUTES: &[(&str, &str, Option<(&str, &str)>, Min)] = &[
+    ("GET", "/healthz", None, None),
+    ("GET", "/.well-known/jwks.json", None, None),
+    ("GET", "/login", None, None),
+    ("GET", "/api/openapi.json", None, None),
+    ("GET", "/api/docs", None, None),
+    ("GET", "/", None, Some(Role::Viewer)),
+    ("GET", "/licenses", None, Some(Role::Viewer)),
+    ("GET", "/licenses/new", None, Some(Role::Viewer)),
+    ("GET", "/licenses/lic_missing", None, Some(Role::Viewer)),
+    ("GET", "/audit", None, Some(Role::Operator)),
+    ("GET", "/keys", None, Some(Role::Sysadmin)),
+    (
+        "POST",
+        "/licenses/new",
+        Some((FORM, "email=")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/licenses/lic_missing/revoke",
+        Some((FORM, "reason=x")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/licenses/lic_missing/resend",
+        Some((FORM, "")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/licenses/lic_missing/transfer",
+        Some((FORM, "email=")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/licenses/lic_missing/multi-install",
+        Some((FORM, "")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/keys/generate",
+        Some((FORM, "kid=bad%20kid")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/keys/import",
+        Some((FORM, "pem=nope")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/keys/missing/activate",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/keys/missing/retire",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    ("POST", "/api/whoami", Some((FORM, "")), None),
+    ("POST", "/api/last_form_outcome", Some((FORM, "")), None),
+    (
+        "POST",
+        "/api/overview",
+        Some((FORM, "")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/dashboard",
+        Some((FORM, "")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/list_licenses",
+        Some((JSON, r#"{"params":[]}"#)),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/license_detail",
+        Some((FORM, "id=lic_missing")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/audit_trail",
+        Some((JSON, r#"{"params":[]}"#)),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/api/list_keys",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+];
+
+fn allowed(min: Min, role: Option<Role>) -> bool {
+    match (min, role) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(min), Some(role)) => role.allows(min),
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+    cookie: Option<&str>,
+) -> (u16, String) {
+    let mut request = client().request(method.parse().unwrap(), app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some((content_type, body)) = body {
+        request = request
+            .header("content-type", content_type)
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+both_engines! {
+    async fn every_route_answers_as_the_role_allows(app: &TestApp) {
+        let mut cookies = vec![(None, None)];
+        for role in Role::ALL {
+            cookies.push((Some(role), Some(app.cookie_for(role).await)));
+        }
+        let mut wrong = Vec::new();
+        for (method, path, body, min) in ROUTES {
+            for (role, cookie) in &cookies {
+                let (status, location) = call(app, method, path, *body, cookie.as_deref()).await;
+                let refused = matches!(status, 401 | 403) || location == "/login";
+                if allowed(*min, *role) == refused {
+                    wrong.push(format!("{method} {path} as {role:?}: {status} {location}"));
+                }
+                if !allowed(*min, *role) && role.is_some() && status != 403 {
+                    wrong.push(format!("{method} {path} as {role:?}: expected 403, got {status}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}
+
+#[test]
+fn the_table_covers_every_server_function() {
+    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    assert!(!registered.is_empty());
+    for path in registered {
+        assert!(
+            ROUTES.iter().any(|(_, p, _, _)| *p == path),
+            "server function {path} is missing from the table"
+        );
+    }
+}
