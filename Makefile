@@ -19,9 +19,11 @@ run: build
 ## test: fmt, clippy, unit + integration tests on SQLite and PostgreSQL, then Playwright
 test: tools system-tools services fmt lint unit e2e
 
-## bench: license verification through the core vs raw ed25519-dalek, as a ratio
+## bench: verification vs raw ed25519-dalek; heartbeat vs /healthz; the list page at 1 M licenses
 bench:
 	cargo bench -p tessera-license --bench verify
+	cargo bench -p tessera-server --bench heartbeat
+	cargo bench -p tessera-server --bench license_list
 
 build: tools
 	cargo leptos build

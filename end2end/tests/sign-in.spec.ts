@@ -41,6 +41,19 @@ test("the first-start admin signs in and sees the sysadmin navigation", async ({
   }
 });
 
+test("the admin sees the dashboard charts and a verified audit chain", async ({ page }) => {
+  const { email, password } = firstStartAdmin();
+  await signIn(page, email, password);
+  await expectSignedIn(page, email);
+  await expect(page.getByRole("img", { name: /Licenses issued per week/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Active licenses by last heartbeat/ })).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit" }).click();
+  await expect(page.getByTestId("chain")).toContainText("The hash chain verifies");
+  await page.getByLabel("Action starts with").fill("user.");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByRole("cell", { name: "user.created" })).toBeVisible();
+});
+
 test("signing out ends the session", async ({ page }) => {
   const { email, password } = firstStartAdmin();
   await signIn(page, email, password);

@@ -39,7 +39,7 @@ fn adoption(key: &KeyView) -> impl IntoView {
     view! { <span class=class>{format!("{:.1}% of {} heartbeats{note}", share * 100.0, key.heartbeats)}</span> }.into_any()
 }
 
-fn key_row(key: KeyView) -> impl IntoView {
+fn key_row(key: &KeyView) -> impl IntoView {
     let badge = format!(
         "rounded px-2 py-0.5 text-xs font-medium {}",
         status_badge(&key.status)
@@ -53,7 +53,7 @@ fn key_row(key: KeyView) -> impl IntoView {
             <td class="px-4 py-2 font-mono text-sm">{key.kid.clone()}</td>
             <td class="px-4 py-2"><span class=badge>{key.status.clone()}</span></td>
             <td class="px-4 py-2 text-sm">{if key.can_sign { "signs" } else { "verify-only" }}</td>
-            <td class="px-4 py-2 text-sm">{adoption(&key)}</td>
+            <td class="px-4 py-2 text-sm">{adoption(key)}</td>
             <td class="px-4 py-2 text-sm">{key.live_licenses}</td>
             <td class="px-4 py-2 text-sm text-slate-600">{datetime(key.created_at)}<br/>{maybe_datetime(key.activated_at)}</td>
             <td class="px-4 py-2 text-sm">
@@ -115,7 +115,7 @@ pub fn KeysPage() -> impl IntoView {
                                     <th class="px-4 py-2">"Live licenses"</th><th class="px-4 py-2">"Created / activated"</th><th class="px-4 py-2">"Actions"</th>
                                 </tr>
                             </thead>
-                            <tbody>{list.into_iter().map(key_row).collect_view()}</tbody>
+                            <tbody>{list.iter().map(key_row).collect_view()}</tbody>
                         </table>
                         {forms()}
                     }.into_any(),

@@ -14,7 +14,10 @@ const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
 /// (method, path, body, least role). Bodies are harmless: missing ids or empty input.
-const ROUTES: &[(&str, &str, Option<(&str, &str)>, Min)] = &[
+/// A request body: content type and text.
+type Body = Option<(&'static str, &'static str)>;
+
+const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/healthz", None, None),
     ("GET", "/.well-known/jwks.json", None, None),
     ("GET", "/login", None, None),

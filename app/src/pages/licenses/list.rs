@@ -25,7 +25,19 @@ fn select(
     }
 }
 
-fn row(l: LicenseSummary) -> impl IntoView {
+/// Heartbeat freshness as a coloured dot: < 24 h green, < 7 d grey, 7–30 d yellow, ≥ 30 d red.
+fn freshness_dot(last: Option<i64>, now: i64) -> impl IntoView {
+    let (class, label) = match last.map(|t| now - t) {
+        None => ("bg-slate-200", "never"),
+        Some(age) if age < 86_400 => ("bg-emerald-500", "< 24 h"),
+        Some(age) if age < 7 * 86_400 => ("bg-slate-400", "< 7 d"),
+        Some(age) if age < 30 * 86_400 => ("bg-yellow-400", "7–30 d"),
+        Some(_) => ("bg-rose-500", "≥ 30 d"),
+    };
+    view! { <span class=format!("mr-1 inline-block h-2 w-2 rounded-full {class}") title=label aria-label=format!("heartbeat {label}")></span> }
+}
+
+fn row(l: LicenseSummary, now: i64) -> impl IntoView {
     view! {
         <tr class="border-t border-slate-100 hover:bg-slate-50">
             <td class="px-3 py-2 font-mono text-xs"><a class="text-indigo-700 hover:underline" href=format!("/licenses/{}", l.id)>{l.id.clone()}</a></td>
@@ -34,7 +46,7 @@ fn row(l: LicenseSummary) -> impl IntoView {
             <td class="px-3 py-2 text-sm">{l.tier}" · "{l.kind}</td>
             <td class="px-3 py-2 text-sm text-slate-600">{datetime(l.created_at)}</td>
             <td class="px-3 py-2 text-sm text-slate-600">{l.expires_at.map_or_else(|| "never".to_string(), datetime)}</td>
-            <td class="px-3 py-2 text-sm text-slate-600">{maybe_datetime(l.last_heartbeat_at)}</td>
+            <td class="px-3 py-2 text-sm text-slate-600">{freshness_dot(l.last_heartbeat_at, now)}{maybe_datetime(l.last_heartbeat_at)}</td>
         </tr>
     }
 }
@@ -92,7 +104,7 @@ pub fn LicenseListPage() -> impl IntoView {
                                     <th class="px-3 py-2">"License"</th><th class="px-3 py-2">"Status"</th><th class="px-3 py-2">"Customer"</th>
                                     <th class="px-3 py-2">"Tier"</th><th class="px-3 py-2">"Issued"</th><th class="px-3 py-2">"Expires"</th><th class="px-3 py-2">"Last heartbeat"</th>
                                 </tr></thead>
-                                <tbody>{p.rows.into_iter().map(row).collect_view()}</tbody>
+                                <tbody>{p.rows.into_iter().map(|l| row(l, p.now)).collect_view()}</tbody>
                             </table>
                             <div class="mt-3">{next}</div>
                         }.into_any()

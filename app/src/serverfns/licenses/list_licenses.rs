@@ -56,6 +56,7 @@ pub async fn list_licenses(
     };
     let page = backend.list_licenses(query).await.map_err(map_error)?;
     Ok(LicenseListPage {
+        now: tessera_backend::now(),
         total: page.total,
         next: page.next.map(|c| c.encode()),
         rows: page

@@ -26,6 +26,8 @@ pub struct LicenseSummary {
 /// A page of the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseListPage {
+    /// The server's clock when the page was read (freshness is relative to it).
+    pub now: i64,
     pub rows: Vec<LicenseSummary>,
     pub total: i64,
     pub next: Option<String>,
