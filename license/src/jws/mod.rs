@@ -6,7 +6,6 @@
 mod error;
 mod header;
 mod options;
-mod payload;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -179,17 +178,10 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, VerifyError> {
     // One UTF-8 check up front lets the parser skip per-string validation.
     let json =
         std::str::from_utf8(payload).map_err(|_| VerifyError::BadJson { part: "payload" })?;
-    // Plainly written payloads skip serde's generic machinery; anything else, and every
-    // refusal, goes through serde_json.
-    let claims = match payload::parse(json) {
-        Some(claims) => claims,
-        None => serde_json::from_str(json).map_err(|e| match e.classify() {
-            Category::Data => VerifyError::InvalidClaims(e.to_string()),
-            Category::Io | Category::Syntax | Category::Eof => {
-                VerifyError::BadJson { part: "payload" }
-            }
-        })?,
-    };
+    let claims: Claims = serde_json::from_str(json).map_err(|e| match e.classify() {
+        Category::Data => VerifyError::InvalidClaims(e.to_string()),
+        Category::Io | Category::Syntax | Category::Eof => VerifyError::BadJson { part: "payload" },
+    })?;
     claims
         .validate()
         .map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
@@ -219,12 +211,3 @@ fn check_claims(claims: &Claims, opts: &VerifyOptions) -> Result<(), VerifyError
 
 #[cfg(test)]
 mod tests;
-
-#[doc(hidden)]
-pub fn scratch_parse(payload: &[u8]) -> bool {
-    parse_claims(payload).is_ok()
-}
-#[doc(hidden)]
-pub fn scratch_fast(json: &str) -> bool {
-    payload::parse(json).is_some()
-}
