@@ -12,6 +12,44 @@ use tessera_license::state::Entitlements;
 use tessera_license::{InstallId, Kid};
 
 use crate::licenses::token_sha256;
+use tessera_license::jws::Verified;
+use tessera_license::keys::KeySet;
+
+/// Tokens already verified, by SHA-256. An install sends the same token on every heartbeat;
+/// its signature cannot change, so it is checked once. Each hit still requires the signing
+/// kid to be pinned now and `nbf` to have passed; revocation comes from the database.
+#[derive(Debug, Default)]
+pub(crate) struct VerifiedTokens(std::sync::Mutex<std::collections::HashMap<String, Verified>>);
+
+/// Most tokens remembered; past that the memory starts over.
+const MAX_VERIFIED: usize = 50_000;
+
+impl VerifiedTokens {
+    fn verify(&self, token: &str, digest: &str, keys: &KeySet, at: i64) -> Result<Verified> {
+        let cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = cache.get(digest) {
+            let pinned = hit.kid.as_ref().is_some_and(|kid| keys.get(kid).is_some());
+            if pinned && hit.claims.nbf <= at + 60 {
+                return Ok(hit.clone());
+            }
+        }
+        drop(cache);
+        let verified = jws::verify(token, keys, &VerifyOptions::at(at).ignore_expiry())
+            .map_err(|e| Error::invalid(format!("token: {e}")))?;
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= MAX_VERIFIED {
+            cache.clear();
+        }
+        cache.insert(digest.to_string(), verified.clone());
+        Ok(verified)
+    }
+}
 use crate::store::{AnomalyRow, HeartbeatRecord, LicenseRow};
 use crate::{now, Backend, Error, Result};
 
@@ -80,12 +118,12 @@ impl Backend {
         let accepted_kids = validate(req)?;
         let keys = self.verification_keys().await?;
         let at = now();
-        let verified = jws::verify(
-            req.token.trim(),
-            &keys,
-            &VerifyOptions::at(at).ignore_expiry(),
-        )
-        .map_err(|e| Error::invalid(format!("token: {e}")))?;
+        let token = req.token.trim();
+        if token.len() > jws::MAX_TOKEN_BYTES {
+            return Err(Error::invalid("token: too large"));
+        }
+        let digest = token_sha256(token);
+        let verified = self.verified_tokens.verify(token, &digest, &keys, at)?;
         let license_id = verified.claims.sub.as_ref().to_string();
         self.limit(
             &format!("license:{license_id}"),
@@ -106,9 +144,12 @@ impl Backend {
             fingerprint: req.fingerprint.clone(),
             accepted_kids,
         };
-        let installs = self.store.record_heartbeat(&record).await?;
+        let writer = self
+            .heartbeat_writer
+            .get_or_init(|| crate::heartbeat_writer::HeartbeatWriter::start(self.store.clone()));
+        let installs = writer.record(record.clone()).await?;
         self.detect_anomalies(&row, &record, installs).await?;
-        self.answer(&row, &req.token, at).await
+        self.answer(&row, &digest, &verified.claims, at).await
     }
 
     fn limit(&self, key: &str, per_minute: u32) -> Result<()> {
@@ -151,7 +192,14 @@ impl Backend {
         Ok(())
     }
 
-    async fn answer(&self, row: &LicenseRow, presented: &str, at: i64) -> Result<HeartbeatAnswer> {
+    /// `presented` is the SHA-256 of the token the install sent, `claims` its claims.
+    async fn answer(
+        &self,
+        row: &LicenseRow,
+        presented: &str,
+        claims: &Claims,
+        at: i64,
+    ) -> Result<HeartbeatAnswer> {
         let expired = row.expires_at.is_some_and(|exp| exp <= at);
         let status = match row.status.as_str() {
             "active" if expired => "expired",
@@ -161,19 +209,22 @@ impl Backend {
         let (entitlements, token) = if ended {
             (Entitlements::community(), None)
         } else {
-            let claims: Claims = serde_json::from_str(&row.claims).map_err(|e| {
-                Error::Internal(anyhow::anyhow!(
-                    "license {}: unreadable snapshot: {e}",
-                    row.id
-                ))
-            })?;
-            let newer = token_sha256(presented.trim()) != row.token_sha256;
-            let token = if newer {
-                Some(self.current_token(row).await?)
+            // The presented token is the current one (its claims are the snapshot), or the
+            // install gets the current token and the entitlements of its snapshot.
+            if presented == row.token_sha256 {
+                (Entitlements::from_grant(&claims.lic), None)
             } else {
-                None
-            };
-            (Entitlements::from_grant(&claims.lic), token)
+                let current: Claims = serde_json::from_str(&row.claims).map_err(|e| {
+                    Error::Internal(anyhow::anyhow!(
+                        "license {}: unreadable snapshot: {e}",
+                        row.id
+                    ))
+                })?;
+                (
+                    Entitlements::from_grant(&current.lic),
+                    Some(self.current_token(row).await?),
+                )
+            }
         };
         Ok(HeartbeatAnswer {
             status: status.to_string(),

@@ -34,6 +34,42 @@ impl From<&KeyRow> for KeyInfo {
     }
 }
 
+/// How long the verification keys are reused before the database is read again. Keys changed
+/// on this instance are seen at once; changes made by another instance within this delay.
+const KEY_CACHE_SECS: u64 = 5;
+
+/// The verification keys, kept briefly so every heartbeat does not re-read and re-decode them.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache(std::sync::Mutex<Option<(std::time::Instant, KeySet)>>);
+
+impl KeyCache {
+    fn get(&self) -> Option<KeySet> {
+        let cached = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|(at, _)| at.elapsed().as_secs() < KEY_CACHE_SECS)
+            .map(|(_, keys)| keys.clone())
+    }
+
+    fn put(&self, keys: &KeySet) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), keys.clone()));
+    }
+
+    fn clear(&self) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
 fn parse_kid(kid: &str) -> Result<Kid> {
     Kid::parse(kid).map_err(|e| Error::invalid(e.to_string()))
 }
@@ -134,6 +170,7 @@ impl Backend {
             }
             other => other?,
         }
+        self.key_cache.clear();
         tracing::info!(key.kid = %kid, key.status = status.as_str(), "stored signing key");
         Ok(KeyInfo::from(&row))
     }
@@ -169,6 +206,7 @@ impl Backend {
         }
         let audit = status_change(kid, row.status, KeyStatus::Active, actor);
         self.store.activate_key(kid, &audit).await?;
+        self.key_cache.clear();
         Ok(KeyInfo::from(&self.key_row(kid).await?))
     }
 
@@ -194,18 +232,24 @@ impl Backend {
         }
         let audit = status_change(kid, row.status, KeyStatus::Retired, actor);
         self.store.retire_key(kid, &audit).await?;
+        self.key_cache.clear();
         Ok(KeyInfo::from(&self.key_row(kid).await?))
     }
 
     /// The keys that verify tokens now: active and accepted.
     pub async fn verification_keys(&self) -> Result<KeySet> {
+        if let Some(keys) = self.key_cache.get() {
+            return Ok(keys);
+        }
         let rows = self.store.list_keys().await?;
         let keys = rows
             .iter()
             .filter(|r| r.status != KeyStatus::Retired)
             .map(public_of)
             .collect::<Result<Vec<_>>>()?;
-        Ok(KeySet::new(keys))
+        let keys = KeySet::new(keys);
+        self.key_cache.put(&keys);
+        Ok(keys)
     }
 
     /// The JWKS published at `/.well-known/jwks.json`.

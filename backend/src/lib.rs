@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod dashboard;
 pub mod error;
 pub mod heartbeat;
+mod heartbeat_writer;
 pub mod keys;
 pub mod licenses;
 pub mod mail;
@@ -44,6 +45,9 @@ pub struct Backend {
     kek: Arc<Kek>,
     mailer: Mailer,
     limiter: Arc<RateLimiter>,
+    heartbeat_writer: Arc<std::sync::OnceLock<heartbeat_writer::HeartbeatWriter>>,
+    key_cache: Arc<keys::KeyCache>,
+    verified_tokens: Arc<heartbeat::VerifiedTokens>,
 }
 
 impl Backend {
@@ -69,6 +73,9 @@ impl Backend {
             kek: Arc::new(kek),
             mailer,
             limiter: Arc::new(RateLimiter::default()),
+            heartbeat_writer: Arc::default(),
+            key_cache: Arc::default(),
+            verified_tokens: Arc::default(),
         })
     }
 

@@ -74,9 +74,10 @@ pub struct FreshnessCounts {
 /// Heartbeats, installs and anomalies.
 #[async_trait]
 pub trait HeartbeatStore {
-    /// Records a heartbeat, its install and the license's last contact, in one transaction,
-    /// and answers how many distinct installs the license has seen in the 24 h before it.
-    async fn record_heartbeat(&self, hb: &HeartbeatRecord) -> StoreResult<i64>;
+    /// Records heartbeats, their installs and their licenses' last contact, all in one
+    /// transaction, and answers for each how many distinct installs its license has seen in
+    /// the 24 h before it.
+    async fn record_heartbeats(&self, batch: &[HeartbeatRecord]) -> StoreResult<Vec<i64>>;
     /// The newest heartbeats of a license.
     async fn recent_heartbeats(
         &self,
@@ -131,49 +132,53 @@ macro_rules! heartbeat_store {
 
         #[async_trait]
         impl HeartbeatStore for $store {
-            async fn record_heartbeat(&self, hb: &HeartbeatRecord) -> StoreResult<i64> {
+            async fn record_heartbeats(&self, batch: &[HeartbeatRecord]) -> StoreResult<Vec<i64>> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO heartbeats (license_id, at, install_id, kid, version, ip, fingerprint, accepted_kids) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&hb.license_id)
-                .bind(hb.at)
-                .bind(&hb.install_id)
-                .bind(&hb.kid)
-                .bind(&hb.version)
-                .bind(&hb.ip)
-                .bind(&hb.fingerprint)
-                .bind(kids_column(&hb.accepted_kids))
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO installs (license_id, install_id, first_seen, last_seen, last_ip, last_version) \
-                     VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (license_id, install_id) DO UPDATE \
-                     SET last_seen = excluded.last_seen, last_ip = excluded.last_ip, last_version = excluded.last_version",
-                )
-                .bind(&hb.license_id)
-                .bind(&hb.install_id)
-                .bind(hb.at)
-                .bind(&hb.ip)
-                .bind(&hb.version)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2")
-                    .bind(hb.at)
+                let mut counts = Vec::with_capacity(batch.len());
+                for hb in batch {
+                    sqlx::query(
+                        "INSERT INTO heartbeats (license_id, at, install_id, kid, version, ip, fingerprint, accepted_kids) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
                     .bind(&hb.license_id)
+                    .bind(hb.at)
+                    .bind(&hb.install_id)
+                    .bind(&hb.kid)
+                    .bind(&hb.version)
+                    .bind(&hb.ip)
+                    .bind(&hb.fingerprint)
+                    .bind(kids_column(&hb.accepted_kids))
                     .execute(&mut *tx)
                     .await?;
-                let installs: i64 = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM installs WHERE license_id = $1 AND last_seen >= $2",
-                )
-                .bind(&hb.license_id)
-                .bind(hb.at - 86_400)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
+                    sqlx::query(
+                        "INSERT INTO installs (license_id, install_id, first_seen, last_seen, last_ip, last_version) \
+                         VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (license_id, install_id) DO UPDATE \
+                         SET last_seen = excluded.last_seen, last_ip = excluded.last_ip, last_version = excluded.last_version",
+                    )
+                    .bind(&hb.license_id)
+                    .bind(&hb.install_id)
+                    .bind(hb.at)
+                    .bind(&hb.ip)
+                    .bind(&hb.version)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2")
+                        .bind(hb.at)
+                        .bind(&hb.license_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let installs: i64 = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM installs WHERE license_id = $1 AND last_seen >= $2",
+                    )
+                    .bind(&hb.license_id)
+                    .bind(hb.at - 86_400)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+                    counts.push(installs);
+                }
                 tx.commit().await?;
-                Ok(installs)
+                Ok(counts)
             }
 
             async fn recent_heartbeats(&self, license_id: &str, limit: i64) -> StoreResult<Vec<HeartbeatRow>> {

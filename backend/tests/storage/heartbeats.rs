@@ -126,7 +126,7 @@ both_engines! {
                 license_id: id.clone(), at: old + offset, install_id: "inst-a".into(), kid: None,
                 version: "1.0".into(), ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![],
             };
-            backend.store().record_heartbeat(&record).await.unwrap();
+            backend.store().record_heartbeats(&[record]).await.unwrap();
         }
         backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
         let report = backend.run_retention().await.unwrap();
@@ -154,5 +154,24 @@ both_engines! {
         let dashboard = backend.dashboard().await.unwrap();
         assert_eq!(dashboard.freshness.day, 1);
         assert_eq!(dashboard.issued_per_week.last().unwrap().1, 1);
+    }
+}
+
+both_engines! {
+    async fn concurrent_heartbeats_are_all_recorded(db: &TestDb) {
+        let mut config = db.config();
+        config.heartbeat_per_license_per_minute = 1_000;
+        let backend = db.backend_with(config).await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, token) = licensed(&backend).await;
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let (backend, token) = (backend.clone(), token.clone());
+            tasks.push(tokio::spawn(async move { backend.heartbeat(&beat(&token, "inst-a"), IP).await }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap().status, "active");
+        }
+        assert_eq!(backend.store().recent_heartbeats(&id, 100).await.unwrap().len(), 40);
     }
 }

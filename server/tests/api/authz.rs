@@ -123,6 +123,28 @@ const ROUTES: &[(&str, &str, Body, Min)] = &[
     ),
 ];
 
+/// The internal API takes bearer tokens only: a session cookie of any role is not enough.
+const BEARER_ONLY: &[(&str, &str, Body)] = &[
+    ("GET", "/api/v1/licenses?email=a@example.com", None),
+    ("POST", "/api/v1/licenses", Some((JSON, "{}"))),
+    ("GET", "/api/v1/licenses/lic_missing", None),
+    (
+        "POST",
+        "/api/v1/licenses/lic_missing/revoke",
+        Some((JSON, r#"{"reason":"x"}"#)),
+    ),
+    (
+        "POST",
+        "/api/v1/licenses/lic_missing/transfer",
+        Some((JSON, "{}")),
+    ),
+    (
+        "POST",
+        "/api/v1/licenses/lic_missing/resend",
+        Some((JSON, "{}")),
+    ),
+];
+
 fn allowed(min: Min, role: Option<Role>) -> bool {
     match (min, role) {
         (None, _) => true,
@@ -172,6 +194,14 @@ both_engines! {
                 }
                 if !allowed(*min, *role) && role.is_some() && status != 403 {
                     wrong.push(format!("{method} {path} as {role:?}: expected 403, got {status}"));
+                }
+            }
+        }
+        for (method, path, body) in BEARER_ONLY {
+            for (role, cookie) in &cookies {
+                let (status, _) = call(app, method, path, *body, cookie.as_deref()).await;
+                if status != 401 {
+                    wrong.push(format!("{method} {path} as {role:?} without a bearer token: {status}"));
                 }
             }
         }
