@@ -20,7 +20,7 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-async fn seed(url: &str, licenses: u64, heartbeats: u64) {
+async fn seed(url: &str, kid: &str, licenses: u64, heartbeats: u64) {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let now = tessera_backend::now();
     let mut rng = rand::thread_rng();
@@ -37,7 +37,7 @@ async fn seed(url: &str, licenses: u64, heartbeats: u64) {
             sqlx::query(
                 "INSERT INTO licenses (id, kid, token_sha256, customer_email, company, tax_id, tier, kind, product, plan, \
                  status, issued_at, expires_at, support_until, claims, created_at, niches, last_heartbeat_at, email_lc, company_lc, tax_id_lc) \
-                 VALUES ($1, 'bench', $2, $3, $4, $5, $6, 'subscription', 'studio', NULL, $7, $8, $9, $10, '{}', $8, $11, $12, $13, $14, $15)",
+                 VALUES ($1, $16, $2, $3, $4, $5, $6, 'subscription', 'studio', NULL, $7, $8, $9, $10, '{}', $8, $11, $12, $13, $14, $15)",
             )
             .bind(format!("lic_{i:026}"))
             .bind(format!("{i:064x}"))
@@ -54,6 +54,7 @@ async fn seed(url: &str, licenses: u64, heartbeats: u64) {
             .bind(format!("customer{i}@example{}.com", i % 1000))
             .bind(format!("company {i}"))
             .bind(format!("b{i:08}"))
+            .bind(kid)
             .execute(&mut *tx)
             .await
             .unwrap();
@@ -134,7 +135,7 @@ fn main() {
     rt.block_on(async {
         let backend = Backend::connect(config).await.unwrap();
         let boot = backend.bootstrap().await.unwrap();
-        seed(&url, licenses, heartbeats).await;
+        seed(&url, boot.created_key.as_deref().unwrap(), licenses, heartbeats).await;
         let (email, password) = boot.admin.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

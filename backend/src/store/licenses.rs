@@ -89,11 +89,18 @@ pub struct LicenseQuery {
     pub now: i64,
 }
 
-/// One page of licenses, how many match in all, and where the next page starts.
+/// Counting stops here: "1,000+" is as useful as an exact figure and keeps every page fast
+/// at millions of licenses.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// One page of licenses, how many match in all (up to [`COUNT_CAP`]), and where the next
+/// page starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LicensePage {
     pub rows: Vec<LicenseRow>,
+    /// Matching licenses, or [`COUNT_CAP`] when there are more (`total_capped`).
     pub total: i64,
+    pub total_capped: bool,
     pub next: Option<LicenseCursor>,
 }
 
@@ -368,11 +375,16 @@ macro_rules! license_store {
 
             async fn list_licenses(&self, q: &LicenseQuery) -> StoreResult<LicensePage> {
                 let counting = filter(q);
-                let count_sql = format!("SELECT COUNT(*) AS n FROM licenses {}", counting.where_clause());
-                let total: i64 = bind_all!(sqlx::query(&count_sql), &counting.binds)
+                let count_sql = format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM licenses {} LIMIT {}) AS matching",
+                    counting.where_clause(),
+                    COUNT_CAP + 1
+                );
+                let counted: i64 = bind_all!(sqlx::query(&count_sql), &counting.binds)
                     .fetch_one(&self.pool)
                     .await?
                     .try_get("n")?;
+                let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
                 let mut paging = filter(q);
                 let order = keyset(&mut paging, q);
                 let limit = paging.bind(Bind::Int(q.limit + 1));
@@ -385,7 +397,7 @@ macro_rules! license_store {
                 let more = rows.len() as i64 > q.limit;
                 rows.truncate(q.limit.max(0) as usize);
                 let next = if more { rows.last().map(|r| cursor_of(r, q.sort)) } else { None };
-                Ok(LicensePage { rows, total, next })
+                Ok(LicensePage { rows, total, total_capped, next })
             }
 
             async fn end_license(

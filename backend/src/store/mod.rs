@@ -27,7 +27,7 @@ pub use heartbeats::{
 pub use keys::KeyStore;
 pub use licenses::{
     Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStore, StatusFilter,
-    SupportFilter,
+    SupportFilter, COUNT_CAP,
 };
 pub use users::UserStore;
 

@@ -98,7 +98,7 @@ pub fn LicenseListPage() -> impl IntoView {
                             view! { <a class="text-indigo-700 hover:underline" href=format!("/licenses?{}", qs.join("&"))>"Next page →"</a> }
                         });
                         view! {
-                            <p class="mb-2 text-sm text-slate-600" data-testid="license-total">{format!("{} license(s)", p.total)}</p>
+                            <p class="mb-2 text-sm text-slate-600" data-testid="license-total">{if p.total_capped { format!("{}+ licenses", p.total) } else { format!("{} license(s)", p.total) }}</p>
                             <table class="w-full overflow-hidden rounded-xl border border-slate-200 bg-white text-left shadow-sm">
                                 <thead class="bg-slate-50 text-xs uppercase text-slate-500"><tr>
                                     <th class="px-3 py-2">"License"</th><th class="px-3 py-2">"Status"</th><th class="px-3 py-2">"Customer"</th>

@@ -58,6 +58,7 @@ pub async fn list_licenses(
     Ok(LicenseListPage {
         now: tessera_backend::now(),
         total: page.total,
+        total_capped: page.total_capped,
         next: page.next.map(|c| c.encode()),
         rows: page
             .rows

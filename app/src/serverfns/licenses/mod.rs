@@ -30,6 +30,8 @@ pub struct LicenseListPage {
     pub now: i64,
     pub rows: Vec<LicenseSummary>,
     pub total: i64,
+    /// More than `total` match (counting stops at a cap).
+    pub total_capped: bool,
     pub next: Option<String>,
 }
 
