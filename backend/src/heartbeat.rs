@@ -4,6 +4,7 @@
 //! opened for shared licenses and for revoked tokens still in use.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tessera_license::claims::Claims;
@@ -19,13 +20,15 @@ use tessera_license::keys::KeySet;
 /// its signature cannot change, so it is checked once. Each hit still requires the signing
 /// kid to be pinned now and `nbf` to have passed; revocation comes from the database.
 #[derive(Debug, Default)]
-pub(crate) struct VerifiedTokens(std::sync::Mutex<std::collections::HashMap<String, Verified>>);
+pub(crate) struct VerifiedTokens(
+    std::sync::Mutex<std::collections::HashMap<String, Arc<Verified>>>,
+);
 
 /// Most tokens remembered; past that the memory starts over.
 const MAX_VERIFIED: usize = 50_000;
 
 impl VerifiedTokens {
-    fn verify(&self, token: &str, digest: &str, keys: &KeySet, at: i64) -> Result<Verified> {
+    fn verify(&self, token: &str, digest: &str, keys: &KeySet, at: i64) -> Result<Arc<Verified>> {
         let cache = self
             .0
             .lock()
@@ -33,12 +36,14 @@ impl VerifiedTokens {
         if let Some(hit) = cache.get(digest) {
             let pinned = hit.kid.as_ref().is_some_and(|kid| keys.get(kid).is_some());
             if pinned && hit.claims.nbf <= at + 60 {
-                return Ok(hit.clone());
+                return Ok(Arc::clone(hit));
             }
         }
         drop(cache);
-        let verified = jws::verify(token, keys, &VerifyOptions::at(at).ignore_expiry())
-            .map_err(|e| Error::invalid(format!("token: {e}")))?;
+        let verified = Arc::new(
+            jws::verify(token, keys, &VerifyOptions::at(at).ignore_expiry())
+                .map_err(|e| Error::invalid(format!("token: {e}")))?,
+        );
         let mut cache = self
             .0
             .lock()
@@ -46,11 +51,11 @@ impl VerifiedTokens {
         if cache.len() >= MAX_VERIFIED {
             cache.clear();
         }
-        cache.insert(digest.to_string(), verified.clone());
+        cache.insert(digest.to_string(), Arc::clone(&verified));
         Ok(verified)
     }
 }
-use crate::store::{AnomalyRow, HeartbeatRecord, LicenseRow};
+use crate::store::{HeartbeatRecord, LicenseRow};
 use crate::{now, Backend, Error, Result};
 
 /// What an install sends.
@@ -100,23 +105,12 @@ fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
         .collect()
 }
 
-fn anomaly(license_id: &str, kind: &str, detail: String, at: i64) -> AnomalyRow {
-    AnomalyRow {
-        id: format!("anm_{}", hex::encode(rand::random::<[u8; 10]>())),
-        license_id: license_id.to_string(),
-        kind: kind.to_string(),
-        detected_at: at,
-        detail,
-        resolved_at: None,
-    }
-}
-
 impl Backend {
     /// Handles one heartbeat from `ip`.
     pub async fn heartbeat(&self, req: &HeartbeatRequest, ip: IpAddr) -> Result<HeartbeatAnswer> {
         self.limit(&format!("ip:{ip}"), self.config.heartbeat_per_ip_per_minute)?;
         let accepted_kids = validate(req)?;
-        let keys = self.verification_keys().await?;
+        let keys = self.shared_verification_keys().await?;
         let at = now();
         let token = req.token.trim();
         if token.len() > jws::MAX_TOKEN_BYTES {
@@ -138,18 +132,28 @@ impl Backend {
             license_id: license_id.clone(),
             at,
             install_id: req.install_id.clone(),
-            kid: verified.kid.map(|k| k.as_ref().to_string()),
+            kid: verified.kid.as_ref().map(|k| k.as_ref().to_string()),
             version: req.version.trim().to_string(),
             ip: ip.to_string(),
             fingerprint: req.fingerprint.clone(),
             accepted_kids,
         };
-        let writer = self
-            .heartbeat_writer
-            .get_or_init(|| crate::heartbeat_writer::HeartbeatWriter::start(self.store.clone()));
-        let installs = writer.record(record.clone()).await?;
-        self.detect_anomalies(&row, &record, installs).await?;
+        let license = crate::heartbeat_writer::LicenseState {
+            status: row.status.clone(),
+            multi_install_until: row.multi_install_until,
+        };
+        self.heartbeat_writer().record(record, license).await?;
         self.answer(&row, &digest, &verified.claims, at).await
+    }
+
+    fn heartbeat_writer(&self) -> &crate::heartbeat_writer::HeartbeatWriter {
+        self.heartbeat_writer
+            .get_or_init(|| crate::heartbeat_writer::HeartbeatWriter::start(self.store.clone()))
+    }
+
+    /// Waits until every heartbeat answered so far is recorded (and checked for anomalies).
+    pub async fn flush_heartbeats(&self) -> Result<()> {
+        self.heartbeat_writer().flush().await
     }
 
     fn limit(&self, key: &str, per_minute: u32) -> Result<()> {
@@ -158,38 +162,6 @@ impl Backend {
             .map_err(|wait| Error::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),
             })
-    }
-
-    async fn detect_anomalies(
-        &self,
-        row: &LicenseRow,
-        hb: &HeartbeatRecord,
-        installs: i64,
-    ) -> Result<()> {
-        if row.status != "active" {
-            let detail = format!(
-                "install {} used the {} license's token from {}",
-                hb.install_id, row.status, hb.ip
-            );
-            self.store
-                .open_anomaly(&anomaly(&row.id, "revoked_token", detail, hb.at))
-                .await?;
-        }
-        let window_open = row.multi_install_until.is_some_and(|until| until > hb.at);
-        if installs > 1 && !window_open {
-            let detail = format!(
-                "{installs} install ids in 24 h (latest {} from {})",
-                hb.install_id, hb.ip
-            );
-            if self
-                .store
-                .open_anomaly(&anomaly(&row.id, "multiple_installs", detail, hb.at))
-                .await?
-            {
-                tracing::warn!(license.id = %row.id, installs, "license used by several installs");
-            }
-        }
-        Ok(())
     }
 
     /// `presented` is the SHA-256 of the token the install sent, `claims` its claims.

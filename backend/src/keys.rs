@@ -40,10 +40,10 @@ const KEY_CACHE_SECS: u64 = 5;
 
 /// The verification keys, kept briefly so every heartbeat does not re-read and re-decode them.
 #[derive(Debug, Default)]
-pub(crate) struct KeyCache(std::sync::Mutex<Option<(std::time::Instant, KeySet)>>);
+pub(crate) struct KeyCache(std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<KeySet>)>>);
 
 impl KeyCache {
-    fn get(&self) -> Option<KeySet> {
+    fn get(&self) -> Option<std::sync::Arc<KeySet>> {
         let cached = self
             .0
             .lock()
@@ -51,15 +51,15 @@ impl KeyCache {
         cached
             .as_ref()
             .filter(|(at, _)| at.elapsed().as_secs() < KEY_CACHE_SECS)
-            .map(|(_, keys)| keys.clone())
+            .map(|(_, keys)| std::sync::Arc::clone(keys))
     }
 
-    fn put(&self, keys: &KeySet) {
+    fn put(&self, keys: &std::sync::Arc<KeySet>) {
         *self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((std::time::Instant::now(), keys.clone()));
+            Some((std::time::Instant::now(), std::sync::Arc::clone(keys)));
     }
 
     fn clear(&self) {
@@ -238,6 +238,11 @@ impl Backend {
 
     /// The keys that verify tokens now: active and accepted.
     pub async fn verification_keys(&self) -> Result<KeySet> {
+        Ok(KeySet::clone(&*self.shared_verification_keys().await?))
+    }
+
+    /// [`Backend::verification_keys`], shared rather than copied (the heartbeat's hot path).
+    pub(crate) async fn shared_verification_keys(&self) -> Result<std::sync::Arc<KeySet>> {
         if let Some(keys) = self.key_cache.get() {
             return Ok(keys);
         }
@@ -247,7 +252,7 @@ impl Backend {
             .filter(|r| r.status != KeyStatus::Retired)
             .map(public_of)
             .collect::<Result<Vec<_>>>()?;
-        let keys = KeySet::new(keys);
+        let keys = std::sync::Arc::new(KeySet::new(keys));
         self.key_cache.put(&keys);
         Ok(keys)
     }

@@ -115,8 +115,36 @@ fn kids_from_column(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The latest heartbeat of each (license, install) in a batch.
+fn latest_per_install(batch: &[HeartbeatRecord]) -> Vec<&HeartbeatRecord> {
+    let mut latest: std::collections::HashMap<(&str, &str), &HeartbeatRecord> =
+        std::collections::HashMap::new();
+    for hb in batch {
+        let slot = latest
+            .entry((hb.license_id.as_str(), hb.install_id.as_str()))
+            .or_insert(hb);
+        if hb.at >= slot.at {
+            *slot = hb;
+        }
+    }
+    latest.into_values().collect()
+}
+
+/// Each license in a batch with its latest heartbeat time.
+fn latest_per_license(batch: &[HeartbeatRecord]) -> Vec<(String, i64)> {
+    let mut latest: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for hb in batch {
+        let at = latest.entry(hb.license_id.as_str()).or_insert(hb.at);
+        *at = (*at).max(hb.at);
+    }
+    latest
+        .into_iter()
+        .map(|(id, at)| (id.to_string(), at))
+        .collect()
+}
+
 macro_rules! heartbeat_store {
-    ($store:ident, $row:ty) => {
+    ($store:ident, $db:ty, $row:ty) => {
         impl $store {
             fn anomaly_from_row(row: &$row) -> StoreResult<AnomalyRow> {
                 Ok(AnomalyRow {
@@ -133,52 +161,67 @@ macro_rules! heartbeat_store {
         #[async_trait]
         impl HeartbeatStore for $store {
             async fn record_heartbeats(&self, batch: &[HeartbeatRecord]) -> StoreResult<Vec<i64>> {
+                if batch.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut tx = self.pool.begin().await?;
-                let mut counts = Vec::with_capacity(batch.len());
-                for hb in batch {
-                    sqlx::query(
-                        "INSERT INTO heartbeats (license_id, at, install_id, kid, version, ip, fingerprint, accepted_kids) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(&hb.license_id)
-                    .bind(hb.at)
-                    .bind(&hb.install_id)
-                    .bind(&hb.kid)
-                    .bind(&hb.version)
-                    .bind(&hb.ip)
-                    .bind(&hb.fingerprint)
-                    .bind(kids_column(&hb.accepted_kids))
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO installs (license_id, install_id, first_seen, last_seen, last_ip, last_version) \
-                         VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (license_id, install_id) DO UPDATE \
-                         SET last_seen = excluded.last_seen, last_ip = excluded.last_ip, last_version = excluded.last_version",
-                    )
-                    .bind(&hb.license_id)
-                    .bind(&hb.install_id)
-                    .bind(hb.at)
-                    .bind(&hb.ip)
-                    .bind(&hb.version)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2")
-                        .bind(hb.at)
-                        .bind(&hb.license_id)
+                let mut rows = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO heartbeats (license_id, at, install_id, kid, version, ip, fingerprint, accepted_kids) ",
+                );
+                rows.push_values(batch, |mut row, hb| {
+                    row.push_bind(&hb.license_id)
+                        .push_bind(hb.at)
+                        .push_bind(&hb.install_id)
+                        .push_bind(&hb.kid)
+                        .push_bind(&hb.version)
+                        .push_bind(&hb.ip)
+                        .push_bind(&hb.fingerprint)
+                        .push_bind(kids_column(&hb.accepted_kids));
+                });
+                rows.build().execute(&mut *tx).await?;
+                // One row per install (the latest heartbeat wins): an upsert may not touch a row twice.
+                let installs = latest_per_install(batch);
+                let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO installs (license_id, install_id, first_seen, last_seen, last_ip, last_version) ",
+                );
+                upsert.push_values(&installs, |mut row, hb| {
+                    row.push_bind(&hb.license_id)
+                        .push_bind(&hb.install_id)
+                        .push_bind(hb.at)
+                        .push_bind(hb.at)
+                        .push_bind(&hb.ip)
+                        .push_bind(&hb.version);
+                });
+                upsert.push(
+                    " ON CONFLICT (license_id, install_id) DO UPDATE SET last_seen = excluded.last_seen, \
+                     last_ip = excluded.last_ip, last_version = excluded.last_version",
+                );
+                upsert.build().execute(&mut *tx).await?;
+                let licenses = latest_per_license(batch);
+                for (license_id, at) in &licenses {
+                    sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < $1)")
+                        .bind(at)
+                        .bind(license_id)
                         .execute(&mut *tx)
                         .await?;
-                    let installs: i64 = sqlx::query(
-                        "SELECT COUNT(*) AS n FROM installs WHERE license_id = $1 AND last_seen >= $2",
-                    )
-                    .bind(&hb.license_id)
-                    .bind(hb.at - 86_400)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-                    counts.push(installs);
                 }
+                let since = batch.iter().map(|hb| hb.at).min().unwrap_or_default() - 86_400;
+                let mut counts = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT license_id, COUNT(*) AS n FROM installs WHERE last_seen >= ",
+                );
+                counts.push_bind(since).push(" AND license_id IN (");
+                let mut ids = counts.separated(", ");
+                for (license_id, _) in &licenses {
+                    ids.push_bind(license_id);
+                }
+                counts.push(") GROUP BY license_id");
+                let counted = counts.build().fetch_all(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(counts)
+                let mut by_license = std::collections::HashMap::new();
+                for row in &counted {
+                    by_license.insert(row.try_get::<String, _>("license_id")?, row.try_get::<i64, _>("n")?);
+                }
+                Ok(batch.iter().map(|hb| by_license.get(&hb.license_id).copied().unwrap_or(1)).collect())
             }
 
             async fn recent_heartbeats(&self, license_id: &str, limit: i64) -> StoreResult<Vec<HeartbeatRow>> {
@@ -322,5 +365,5 @@ macro_rules! heartbeat_store {
     };
 }
 
-heartbeat_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-heartbeat_store!(PostgresStore, sqlx::postgres::PgRow);
+heartbeat_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+heartbeat_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

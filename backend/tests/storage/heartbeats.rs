@@ -37,6 +37,7 @@ both_engines! {
         assert_eq!((answer.status.as_str(), answer.revoked, answer.license_id.as_str()), ("active", false, id.as_str()));
         assert!(answer.token.is_none(), "the current token needs no replacement");
         assert!(answer.entitlements.features.contains("sso"));
+        backend.flush_heartbeats().await.unwrap();
         let detail = backend.license_detail(&id).await.unwrap();
         assert_eq!(detail.heartbeats.len(), 1);
         assert_eq!(detail.heartbeats[0].version, "2.4.1");
@@ -64,6 +65,7 @@ both_engines! {
         backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
         backend.heartbeat(&beat(&token, "inst-b"), IP).await.unwrap();
         backend.heartbeat(&beat(&token, "inst-c"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&shared).await.unwrap().anomalies;
         assert_eq!(anomalies.len(), 1, "one open anomaly per kind: {anomalies:?}");
         assert_eq!(anomalies[0].kind, "multiple_installs");
@@ -72,6 +74,7 @@ both_engines! {
         backend.grant_multi_install_window(&windowed, "test").await.unwrap();
         backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
         backend.heartbeat(&beat(&token, "inst-b"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
         let detail = backend.license_detail(&windowed).await.unwrap();
         assert!(detail.anomalies.is_empty());
         assert_eq!(detail.installs.len(), 2);
@@ -85,6 +88,7 @@ both_engines! {
         let answer = backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
         assert_eq!((answer.status.as_str(), answer.revoked), ("revoked", true));
         assert!(answer.entitlements.features.is_empty() && answer.token.is_none());
+        backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
         assert_eq!(anomalies[0].kind, "revoked_token");
     }
@@ -129,8 +133,10 @@ both_engines! {
             backend.store().record_heartbeats(&[record]).await.unwrap();
         }
         backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
         let report = backend.run_retention().await.unwrap();
         assert_eq!(report.rolled_up, 3);
+        backend.flush_heartbeats().await.unwrap();
         let left = backend.store().recent_heartbeats(&id, 100).await.unwrap();
         assert_eq!(left.len(), 1, "recent heartbeats stay");
         assert_eq!(backend.run_retention().await.unwrap().rolled_up, 0);
@@ -145,6 +151,7 @@ both_engines! {
         backend.heartbeat(&hb, IP).await.unwrap();
         hb.accepted_kids = vec!["k1".into(), "k2".into()];
         backend.heartbeat(&hb, IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
         let adoption = backend.key_adoption().await.unwrap();
         let k2 = adoption.iter().find(|a| a.kid == "k2").unwrap();
         assert_eq!((k2.heartbeats, k2.accepting), (2, 1));
@@ -172,6 +179,7 @@ both_engines! {
         for task in tasks {
             assert_eq!(task.await.unwrap().unwrap().status, "active");
         }
+        backend.flush_heartbeats().await.unwrap();
         assert_eq!(backend.store().recent_heartbeats(&id, 100).await.unwrap().len(), 40);
     }
 }

@@ -98,7 +98,10 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(backend: Backend, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let leptos = leptos_options(backend.config(), addr);
-    let app = router(AppState { backend, leptos });
+    let app = router(AppState {
+        backend: backend.clone(),
+        leptos,
+    });
     tracing::info!(%addr, "serving");
     axum::serve(
         listener,
