@@ -8,6 +8,7 @@ mod audit;
 mod engines;
 mod heartbeats;
 mod keys;
+mod license_query;
 mod licenses;
 mod users;
 
