@@ -2,4 +2,5 @@
 
 pub mod charts;
 pub mod format;
+pub mod query;
 pub mod shell;

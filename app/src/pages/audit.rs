@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::format::datetime;
+use crate::components::query::{href_with, query_params};
 use crate::serverfns::audit::{audit_trail, AuditPage, AuditRow};
 
 const INPUT: &str = "mt-1 rounded border border-slate-300 px-2 py-1 text-sm";
@@ -35,13 +36,7 @@ fn chain(page: &AuditPage) -> impl IntoView {
 #[component]
 pub fn AuditPageView() -> impl IntoView {
     let query = use_query_map();
-    let params = move || {
-        query
-            .get()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect::<Vec<_>>()
-    };
+    let params = query_params();
     let page = Resource::new(params, audit_trail);
     let value = move |key: &str| query.read().get(key).unwrap_or_default();
     view! {
@@ -58,9 +53,7 @@ pub fn AuditPageView() -> impl IntoView {
                 match page.await {
                     Ok(p) => {
                         let older = p.next_before.map(|before| {
-                            let mut qs: Vec<String> = params().into_iter().filter(|(k, _)| k != "before").map(|(k, v)| format!("{k}={v}")).collect();
-                            qs.push(format!("before={before}"));
-                            view! { <a class="text-indigo-700 hover:underline" href=format!("/audit?{}", qs.join("&"))>"Older →"</a> }
+                            view! { <a class="text-indigo-700 hover:underline" href=href_with("/audit", &params(), "before", &before.to_string())>"Older →"</a> }
                         });
                         view! {
                             {chain(&p)}

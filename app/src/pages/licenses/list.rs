@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::status_class;
 use crate::components::format::{datetime, maybe_datetime};
+use crate::components::query::{href_with, query_params};
 use crate::serverfns::licenses::{list_licenses, LicenseSummary};
 
 fn select(
@@ -55,13 +56,7 @@ fn row(l: LicenseSummary, now: i64) -> impl IntoView {
 #[component]
 pub fn LicenseListPage() -> impl IntoView {
     let query = use_query_map();
-    let params = move || {
-        query
-            .get()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect::<Vec<_>>()
-    };
+    let params = query_params();
     let page = Resource::new(params, list_licenses);
     let value = move |key: &str| query.read().get(key).unwrap_or_default();
     view! {
@@ -92,10 +87,7 @@ pub fn LicenseListPage() -> impl IntoView {
                 match page.await {
                     Ok(p) => {
                         let next = p.next.map(|cursor| {
-                            let mut params: Vec<(String, String)> = params().into_iter().filter(|(k, _)| k != "after").collect();
-                            params.push(("after".into(), cursor));
-                            let qs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
-                            view! { <a class="text-indigo-700 hover:underline" href=format!("/licenses?{}", qs.join("&"))>"Next page →"</a> }
+                            view! { <a class="text-indigo-700 hover:underline" href=href_with("/licenses", &params(), "after", &cursor)>"Next page →"</a> }
                         });
                         view! {
                             <p class="mb-2 text-sm text-slate-600" data-testid="license-total">{if p.total_capped { format!("{}+ licenses", p.total) } else { format!("{} license(s)", p.total) }}</p>
@@ -114,13 +106,4 @@ pub fn LicenseListPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -1,0 +1,54 @@
+//! Query strings for pages whose filters live in the URL (so they work with JavaScript off).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The current query parameters, reactively.
+pub fn query_params() -> impl Fn() -> Vec<(String, String)> + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || {
+        query
+            .get()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+}
+
+/// `path?…` with `params`, `key` replaced by `value`, every value percent-encoded.
+pub fn href_with(path: &str, params: &[(String, String)], key: &str, value: &str) -> String {
+    let pairs = params
+        .iter()
+        .filter(|(k, _)| k != key)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([(key, value)])
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>();
+    format!("{path}?{}", pairs.join("&"))
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_link_keeps_the_filters_encoded_and_replaces_the_cursor() {
+        let params = vec![
+            ("actor".to_string(), "a&b c".to_string()),
+            ("before".to_string(), "9".to_string()),
+        ];
+        assert_eq!(
+            href_with("/audit", &params, "before", "5"),
+            "/audit?actor=a%26b%20c&before=5"
+        );
+    }
+}
