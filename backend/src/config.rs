@@ -1,5 +1,6 @@
 //! Layered configuration: defaults → YAML file (`--config`) → `TESSERA_*` environment.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format as _, Yaml};
@@ -51,6 +52,88 @@ pub struct Config {
     pub heartbeat_per_license_per_minute: u32,
     /// Heartbeats allowed per client IP per minute.
     pub heartbeat_per_ip_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: IPs or CIDR blocks, comma-separated
+    /// (default none: the client is the socket's peer).
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The reverse proxies in front of the server. A request from one of them is attributed to
+/// the client its `X-Forwarded-For` names: the right-most address that is not itself a
+/// trusted proxy (entries to its left could be forged by the client).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.0/8, 192.0.2.7`: CIDR blocks or single addresses.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!("trusted_proxies: {entry:?} is not an IP address or CIDR block")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client behind `peer`, given the request's `X-Forwarded-For` header values in order.
+    /// An entry that is not an address ends the walk: what lies left of it is not trusted.
+    pub fn client_ip<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl Iterator<Item = &'a str>,
+    ) -> IpAddr {
+        let mut client = canonical(peer);
+        if !self.trusts(client) {
+            return client;
+        }
+        let hops: Vec<&str> = forwarded_for.flat_map(|value| value.split(',')).collect();
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = canonical(ip);
+            if !self.trusts(client) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) as the IPv4 address they are.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxies {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Text(String),
+            List(Vec<String>),
+        }
+        let list = match Form::deserialize(deserializer)? {
+            Form::Text(text) => text,
+            Form::List(items) => items.join(","),
+        };
+        Self::parse(&list).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Default for Config {
@@ -70,6 +153,7 @@ impl Default for Config {
             mail_from: "Tessera <licenses@tessera.local>".into(),
             heartbeat_per_license_per_minute: 30,
             heartbeat_per_ip_per_minute: 600,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -140,5 +224,74 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("c2VjcmV0"));
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 192.0.2.7").unwrap();
+        // Straight from the internet: the header is the client's own word, ignored.
+        assert_eq!(
+            proxies.client_ip(ip("203.0.113.5"), ["198.51.100.1"].into_iter()),
+            ip("203.0.113.5")
+        );
+        // Through the proxy: the right-most untrusted hop, not a forged entry on its left.
+        assert_eq!(
+            proxies.client_ip(ip("10.1.2.3"), ["6.6.6.6, 203.0.113.9"].into_iter()),
+            ip("203.0.113.9")
+        );
+        // Two proxies in a row, the header split over two lines.
+        assert_eq!(
+            proxies.client_ip(ip("10.1.2.3"), ["203.0.113.9", "192.0.2.7"].into_iter()),
+            ip("203.0.113.9")
+        );
+        // Garbage stops the walk at the last good hop; no header leaves the proxy itself.
+        assert_eq!(
+            proxies.client_ip(ip("10.1.2.3"), ["203.0.113.9, junk, 10.9.9.9"].into_iter()),
+            ip("10.9.9.9")
+        );
+        assert_eq!(
+            proxies.client_ip(ip("10.1.2.3"), std::iter::empty()),
+            ip("10.1.2.3")
+        );
+        // An IPv4-mapped peer is the IPv4 proxy.
+        assert_eq!(
+            proxies.client_ip(ip("::ffff:10.1.2.3"), ["203.0.113.9"].into_iter()),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            TrustedProxies::default().client_ip(ip("10.1.2.3"), ["203.0.113.9"].into_iter()),
+            ip("10.1.2.3")
+        );
+    }
+
+    #[test]
+    fn a_bad_proxy_entry_is_refused_by_name() {
+        let err = TrustedProxies::parse("10.0.0.0/8, proxy.internal").unwrap_err();
+        assert!(err.contains("\"proxy.internal\""), "{err}");
+        let err = TrustedProxies::parse("10.0.0.0/33").unwrap_err();
+        assert!(err.contains("10.0.0.0/33"), "{err}");
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail takes a closure returning figment::Error"
+    )]
+    fn trusted_proxies_load_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(config.trusted_proxies.trusts(ip("10.20.30.40")));
+            assert!(config.trusted_proxies.trusts(ip("127.0.0.1")));
+            assert!(!config.trusted_proxies.trusts(ip("127.0.0.2")));
+            jail.set_env("TESSERA_TRUSTED_PROXIES", "nope");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("nope"), "{err}");
+            Ok(())
+        });
     }
 }

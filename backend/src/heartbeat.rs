@@ -55,7 +55,7 @@ impl VerifiedTokens {
         Ok(verified)
     }
 }
-use crate::store::{HeartbeatRecord, LicenseRow};
+use crate::store::{HeartbeatRecord, LicenseStanding};
 use crate::{now, Backend, Error, Result};
 
 /// What an install sends.
@@ -123,9 +123,9 @@ impl Backend {
             &format!("license:{license_id}"),
             self.config.heartbeat_per_license_per_minute,
         )?;
-        let row = self
+        let standing = self
             .store
-            .get_license(&license_id)
+            .license_standing(&license_id)
             .await?
             .ok_or_else(|| Error::invalid("token: this server did not issue that license"))?;
         let record = HeartbeatRecord {
@@ -139,11 +139,12 @@ impl Backend {
             accepted_kids,
         };
         let license = crate::heartbeat_writer::LicenseState {
-            status: row.status.clone(),
-            multi_install_until: row.multi_install_until,
+            status: standing.status.clone(),
+            multi_install_until: standing.multi_install_until,
         };
         self.heartbeat_writer().record(record, license).await?;
-        self.answer(&row, &digest, &verified.claims, at).await
+        self.answer(license_id, &standing, &digest, &verified.claims, at)
+            .await
     }
 
     fn heartbeat_writer(&self) -> &crate::heartbeat_writer::HeartbeatWriter {
@@ -167,13 +168,14 @@ impl Backend {
     /// `presented` is the SHA-256 of the token the install sent, `claims` its claims.
     async fn answer(
         &self,
-        row: &LicenseRow,
+        license_id: String,
+        standing: &LicenseStanding,
         presented: &str,
         claims: &Claims,
         at: i64,
     ) -> Result<HeartbeatAnswer> {
-        let expired = row.expires_at.is_some_and(|exp| exp <= at);
-        let status = match row.status.as_str() {
+        let expired = standing.expires_at.is_some_and(|exp| exp <= at);
+        let status = match standing.status.as_str() {
             "active" if expired => "expired",
             other => other,
         };
@@ -183,9 +185,14 @@ impl Backend {
         } else {
             // The presented token is the current one (its claims are the snapshot), or the
             // install gets the current token and the entitlements of its snapshot.
-            if presented == row.token_sha256 {
+            if presented == standing.token_sha256 {
                 (Entitlements::from_grant(&claims.lic), None)
             } else {
+                let row = self
+                    .store
+                    .get_license(&license_id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("license {license_id}")))?;
                 let current: Claims = serde_json::from_str(&row.claims).map_err(|e| {
                     Error::Internal(anyhow::anyhow!(
                         "license {}: unreadable snapshot: {e}",
@@ -194,14 +201,14 @@ impl Backend {
                 })?;
                 (
                     Entitlements::from_grant(&current.lic),
-                    Some(self.current_token(row).await?),
+                    Some(self.current_token(&row).await?),
                 )
             }
         };
         Ok(HeartbeatAnswer {
             status: status.to_string(),
             revoked: ended,
-            license_id: row.id.clone(),
+            license_id,
             entitlements,
             token,
         })

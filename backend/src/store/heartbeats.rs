@@ -197,14 +197,17 @@ macro_rules! heartbeat_store {
                      last_ip = excluded.last_ip, last_version = excluded.last_version",
                 );
                 upsert.build().execute(&mut *tx).await?;
+                // Every license of the batch in one statement (both engines have UPDATE ... FROM).
                 let licenses = latest_per_license(batch);
-                for (license_id, at) in &licenses {
-                    sqlx::query("UPDATE licenses SET last_heartbeat_at = $1 WHERE id = $2 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < $1)")
-                        .bind(at)
-                        .bind(license_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                let mut seen = sqlx::QueryBuilder::<$db>::new("WITH seen (id, at) AS (");
+                seen.push_values(&licenses, |mut row, (license_id, at)| {
+                    row.push_bind(license_id).push_bind(*at);
+                });
+                seen.push(
+                    ") UPDATE licenses SET last_heartbeat_at = seen.at FROM seen WHERE licenses.id = seen.id \
+                     AND (licenses.last_heartbeat_at IS NULL OR licenses.last_heartbeat_at < seen.at)",
+                );
+                seen.build().execute(&mut *tx).await?;
                 let since = batch.iter().map(|hb| hb.at).min().unwrap_or_default() - 86_400;
                 let mut counts = sqlx::QueryBuilder::<$db>::new(
                     "SELECT license_id, COUNT(*) AS n FROM installs WHERE last_seen >= ",

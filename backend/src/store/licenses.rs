@@ -22,6 +22,8 @@ pub trait LicenseStore {
     async fn insert_license(&self, license: &LicenseRow, audit: &AuditEvent) -> StoreResult<()>;
     /// One license by id.
     async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>>;
+    /// What a heartbeat needs to know about a license, without its claims.
+    async fn license_standing(&self, id: &str) -> StoreResult<Option<LicenseStanding>>;
     /// Number of licenses.
     async fn count_licenses(&self) -> StoreResult<i64>;
     /// Licenses signed by `kid` that are not expired at `now` and not revoked.
@@ -54,6 +56,16 @@ pub trait LicenseStore {
     ) -> StoreResult<()>;
     /// Licenses first issued per week (week start, count) since `since`.
     async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<(i64, i64)>>;
+}
+
+/// A license's standing: enough to answer a heartbeat whose token is the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseStanding {
+    pub status: String,
+    pub expires_at: Option<i64>,
+    pub multi_install_until: Option<i64>,
+    /// SHA-256 (hex) of the current token.
+    pub token_sha256: String,
 }
 
 const COLUMNS: &str = "id, kid, token_sha256, customer_email, company, tax_id, tier, kind, \
@@ -164,6 +176,24 @@ macro_rules! license_store {
                 let sql = format!("SELECT {COLUMNS} FROM licenses WHERE id = $1");
                 let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
                 row.as_ref().map(Self::license_from_row).transpose()
+            }
+
+            async fn license_standing(&self, id: &str) -> StoreResult<Option<LicenseStanding>> {
+                let row = sqlx::query(
+                    "SELECT status, expires_at, multi_install_until, token_sha256 FROM licenses WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(LicenseStanding {
+                        status: row.try_get("status")?,
+                        expires_at: row.try_get("expires_at")?,
+                        multi_install_until: row.try_get("multi_install_until")?,
+                        token_sha256: row.try_get("token_sha256")?,
+                    })
+                })
+                .transpose()
             }
 
             async fn count_licenses(&self) -> StoreResult<i64> {

@@ -27,8 +27,8 @@ pub use heartbeats::{
 };
 pub use keys::KeyStore;
 pub use licenses::{
-    Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStore, StatusFilter,
-    SupportFilter, COUNT_CAP,
+    Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStanding,
+    LicenseStore, StatusFilter, SupportFilter, COUNT_CAP,
 };
 pub use users::UserStore;
 

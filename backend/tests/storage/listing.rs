@@ -78,4 +78,24 @@ both_engines! {
         let kind = find(LicenseQuery { kind: Some(LicenseKind::Trial.as_str().into()), ..LicenseQuery::default() }).await;
         assert_eq!(kind.total, 0);
     }
+
+    async fn counts_stop_at_the_cap_and_say_so(db: &TestDb) {
+        use tessera_backend::store::COUNT_CAP;
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let cap = usize::try_from(COUNT_CAP).unwrap();
+        for i in 0..cap {
+            issue(&backend, &format!("c{i}@example.com"), "Many Ltd", Tier::Pro, |_| {}).await;
+        }
+        let exact = backend.list_licenses(LicenseQuery::default()).await.unwrap();
+        assert_eq!((exact.total, exact.total_capped), (COUNT_CAP, false), "exactly the cap is still exact");
+        issue(&backend, "one-more@example.com", "Many Ltd", Tier::Pro, |_| {}).await;
+        let capped = backend.list_licenses(LicenseQuery::default()).await.unwrap();
+        assert_eq!((capped.total, capped.total_capped), (COUNT_CAP, true));
+        let narrow = backend
+            .list_licenses(LicenseQuery { search: Some("one-more".into()), ..LicenseQuery::default() })
+            .await
+            .unwrap();
+        assert_eq!((narrow.total, narrow.total_capped), (1, false), "a filter under the cap counts exactly");
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+mod client_ip;
 mod error;
 mod forms;
 mod key_forms;
@@ -24,7 +25,8 @@ use tessera_backend::{Backend, Config};
 use tower_http::trace::TraceLayer;
 
 pub use auth::SESSION_COOKIE;
-pub use error::ApiError;
+pub use client_ip::ClientIp;
+pub use error::{ApiError, JsonBody, Params};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]

@@ -25,7 +25,7 @@ const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/api/docs", None, None),
     ("GET", "/", None, Some(Role::Viewer)),
     ("GET", "/licenses", None, Some(Role::Viewer)),
-    ("GET", "/licenses/new", None, Some(Role::Viewer)),
+    ("GET", "/licenses/new", None, Some(Role::Operator)),
     ("GET", "/licenses/lic_missing", None, Some(Role::Viewer)),
     ("GET", "/audit", None, Some(Role::Operator)),
     ("GET", "/keys", None, Some(Role::Sysadmin)),
@@ -85,6 +85,12 @@ const ROUTES: &[(&str, &str, Body, Min)] = &[
     ),
     ("POST", "/api/whoami", Some((FORM, "")), None),
     ("POST", "/api/last_form_outcome", Some((FORM, "")), None),
+    (
+        "POST",
+        "/api/issue_form_outcome",
+        Some((FORM, "")),
+        Some(Role::Operator),
+    ),
     (
         "POST",
         "/api/overview",

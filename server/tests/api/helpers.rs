@@ -25,8 +25,18 @@ pub fn client() -> reqwest::Client {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// A server whose configuration `configure` adjusted.
+    pub async fn spawn_with(
+        engine: Engine,
+        configure: impl FnOnce(&mut tessera_backend::Config),
+    ) -> Self {
         let db = TestDb::new(engine).await;
-        let backend = db.backend().await;
+        let mut config = db.config();
+        configure(&mut config);
+        let backend = db.backend_with(config).await;
         let boot = backend.bootstrap().await.unwrap();
         let (admin_email, password) = boot.admin.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -80,5 +90,30 @@ impl TestApp {
             .await
             .unwrap();
         self.sign_in(&email, password).await
+    }
+}
+
+/// A plain perpetual license for example.com.
+pub fn sample_license() -> tessera_backend::licenses::IssueRequest {
+    tessera_backend::licenses::IssueRequest {
+        email: "buyer@example.com".into(),
+        company: "Buyer Ltd".into(),
+        tax_id: None,
+        tier: tessera_license::claims::Tier::Starter,
+        kind: tessera_license::claims::LicenseKind::Perpetual,
+        product: "studio".into(),
+        plan: None,
+        expires_at: None,
+        support_period: None,
+        features: vec![],
+        plugins: vec![],
+        themes: vec![],
+        niches: vec![],
+        domains: vec!["example.com".into()],
+        seats: Default::default(),
+        node_lock: None,
+        caps: Default::default(),
+        early_adopter: false,
+        send_email: false,
     }
 }

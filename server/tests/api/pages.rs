@@ -2,7 +2,7 @@ use tessera_backend::auth::Role;
 use tessera_backend::testing::Engine;
 
 use crate::both_engines;
-use crate::helpers::{client, TestApp};
+use crate::helpers::{client, sample_license, TestApp};
 
 both_engines! {
     async fn anonymous_visitors_are_sent_to_sign_in(app: &TestApp) {
@@ -81,6 +81,31 @@ both_engines! {
         assert_eq!(call(Some(app.cookie_for(Role::Operator).await)).await, 403);
         let admin = app.sign_in(&app.admin_email, &app.admin_password).await;
         assert_eq!(call(Some(admin)).await, 200);
+    }
+
+    async fn viewers_see_licenses_but_no_way_to_change_them(app: &TestApp) {
+        let id = app.backend.issue_license(&sample_license(), "test").await.unwrap().license.id;
+        let page = |path: String, cookie: String| async move {
+            let response = client().get(app.url(&path)).header("cookie", cookie).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        };
+        let viewer = app.cookie_for(Role::Viewer).await;
+        let operator = app.cookie_for(Role::Operator).await;
+        let (status, list) = page("/licenses".into(), viewer.clone()).await;
+        assert!(status == 200 && list.contains(&id) && !list.contains("Issue a license"));
+        let (status, detail) = page(format!("/licenses/{id}"), viewer.clone()).await;
+        assert!(status == 200 && detail.contains("buyer@example.com"));
+        assert!(!detail.contains("Revoke") && !detail.contains("Transfer to a new owner"));
+        let (status, form) = page("/licenses/new".into(), viewer).await;
+        assert_eq!(status, 403);
+        assert!(form.contains("forbidden") && !form.contains("Customer e-mail"));
+
+        let (_, list) = page("/licenses".into(), operator.clone()).await;
+        assert!(list.contains("Issue a license"));
+        let (_, detail) = page(format!("/licenses/{id}"), operator.clone()).await;
+        assert!(detail.contains("Revoke") && detail.contains("Transfer to a new owner"));
+        let (status, form) = page("/licenses/new".into(), operator).await;
+        assert!(status == 200 && form.contains("Customer e-mail"));
     }
 
     async fn signing_out_ends_the_session(app: &TestApp) {

@@ -2,7 +2,7 @@ use tessera_backend::testing::Engine;
 use tessera_license::keys::{Jwks, KeySet};
 
 use crate::both_engines;
-use crate::helpers::{client, TestApp};
+use crate::helpers::{client, sample_license, TestApp};
 
 both_engines! {
     async fn health_answers_with_the_database_engine(app: &TestApp) {
@@ -20,34 +20,10 @@ both_engines! {
         assert_eq!(jwks.keys.len(), 1);
         let key = &jwks.keys[0];
         assert_eq!((key.kty.as_str(), key.crv.as_str(), key.alg.as_str(), key.use_.as_str()), ("OKP", "Ed25519", "EdDSA", "sig"));
-        let issued = app.backend.issue_license(&sample(), "test").await.unwrap();
+        let issued = app.backend.issue_license(&sample_license(), "test").await.unwrap();
         let keys = KeySet::from_jwks(&jwks).unwrap();
         let opts = tessera_license::jws::VerifyOptions::at(tessera_backend::now());
         let verified = tessera_license::jws::verify(&issued.token, &keys, &opts).unwrap();
         assert_eq!(verified.kid.unwrap().as_ref(), key.kid);
-    }
-}
-
-fn sample() -> tessera_backend::licenses::IssueRequest {
-    tessera_backend::licenses::IssueRequest {
-        email: "buyer@example.com".into(),
-        company: "Buyer Ltd".into(),
-        tax_id: None,
-        tier: tessera_license::claims::Tier::Starter,
-        kind: tessera_license::claims::LicenseKind::Perpetual,
-        product: "studio".into(),
-        plan: None,
-        expires_at: None,
-        support_period: None,
-        features: vec![],
-        plugins: vec![],
-        themes: vec![],
-        niches: vec![],
-        domains: vec!["example.com".into()],
-        seats: Default::default(),
-        node_lock: None,
-        caps: Default::default(),
-        early_adopter: false,
-        send_email: false,
     }
 }

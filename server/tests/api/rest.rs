@@ -92,6 +92,32 @@ both_engines! {
         assert_eq!(body["error"], "rate_limited");
     }
 
+    async fn unreadable_requests_answer_in_the_error_shape(app: &TestApp) {
+        let writer = api_token(app, &["licenses:write"]).await;
+        let send = |body: &'static str, content_type: &'static str| {
+            client().post(app.url("/api/v1/licenses")).bearer_auth(&writer).header("content-type", content_type).body(body).send()
+        };
+        for (body, content_type, status, code) in [
+            ("{\"email\": ", "application/json", 400, "malformed_request"),
+            ("{\"email\": 5}", "application/json", 422, "invalid_input"),
+            ("email=a@example.com", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        ] {
+            let response = send(body, content_type).await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{body}");
+            let answer: Value = response.json().await.expect("a JSON error body");
+            assert_eq!(answer["error"], code, "{body}");
+            assert!(!answer["message"].as_str().unwrap().is_empty());
+        }
+        let beat = client().post(app.url("/api/v1/heartbeat")).header("content-type", "application/json").body("not json").send().await.unwrap();
+        assert_eq!(beat.status(), 400);
+        assert_eq!(beat.json::<Value>().await.unwrap()["error"], "malformed_request");
+        let reader = api_token(app, &["licenses:read"]).await;
+        let listed = client().get(app.url("/api/v1/licenses?email=a@example.com&limit=many")).bearer_auth(&reader).send().await.unwrap();
+        assert_eq!(listed.status(), 400);
+        assert_eq!(listed.json::<Value>().await.unwrap()["error"], "malformed_request");
+        assert_eq!(app.backend.list_licenses(Default::default()).await.unwrap().total, 0, "nothing was issued");
+    }
+
     async fn every_documented_path_is_served(app: &TestApp) {
         let spec: Value = client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert_eq!(spec["openapi"], "3.1.0");
@@ -109,4 +135,72 @@ both_engines! {
         let docs = client().get(app.url("/api/docs")).send().await.unwrap().text().await.unwrap();
         assert!(docs.contains("/api/v1/licenses/{id}/transfer") && docs.contains("licenses:write"));
     }
+}
+
+/// Sends a heartbeat for `token` with an `X-Forwarded-For` header; answers the status.
+async fn beat_via(app: &TestApp, token: &str, forwarded_for: &str) -> u16 {
+    let beat = json!({ "token": token, "install_id": "inst-1", "version": "1.0.0" });
+    client()
+        .post(app.url("/api/v1/heartbeat"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&beat)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn last_heartbeat_ip(app: &TestApp, license_id: &str) -> String {
+    app.backend.flush_heartbeats().await.unwrap();
+    let detail = app.backend.license_detail(license_id).await.unwrap();
+    detail.heartbeats[0].ip.clone()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_recorded_and_limited() {
+    let app = TestApp::spawn_with(Engine::Sqlite, |config| {
+        config.trusted_proxies =
+            tessera_backend::config::TrustedProxies::parse("127.0.0.1").unwrap();
+        config.heartbeat_per_ip_per_minute = 2;
+    })
+    .await;
+    let issued = app
+        .backend
+        .issue_license(&crate::helpers::sample_license(), "test")
+        .await
+        .unwrap();
+    let (id, token) = (issued.license.id, issued.token);
+    assert_eq!(beat_via(&app, &token, "6.6.6.6, 203.0.113.9").await, 200);
+    assert_eq!(
+        last_heartbeat_ip(&app, &id).await,
+        "203.0.113.9",
+        "the right-most hop the proxy added, not the forged one"
+    );
+    assert_eq!(beat_via(&app, &token, "203.0.113.9").await, 200);
+    assert_eq!(
+        beat_via(&app, &token, "203.0.113.9").await,
+        429,
+        "the per-IP limit counts the client"
+    );
+    assert_eq!(
+        beat_via(&app, &token, "198.51.100.4").await,
+        200,
+        "another client behind the same proxy is not throttled"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_header_is_ignored() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let issued = app
+        .backend
+        .issue_license(&crate::helpers::sample_license(), "test")
+        .await
+        .unwrap();
+    assert_eq!(beat_via(&app, &issued.token, "203.0.113.9").await, 200);
+    assert_eq!(
+        last_heartbeat_ip(&app, &issued.license.id).await,
+        "127.0.0.1"
+    );
 }

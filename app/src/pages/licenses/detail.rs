@@ -168,7 +168,7 @@ pub fn LicenseDetailPage() -> impl IntoView {
                                 <section class=BOX>{facts(&d)}</section>
                                 {tables(&d)}
                             </div>
-                            <div>{(d.summary.status == "active").then(|| actions(&d))}</div>
+                            <div>{(d.can_act && d.summary.status == "active").then(|| actions(&d))}</div>
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::SignedToken;
-use crate::serverfns::licenses::{last_form_outcome, FormOutcome};
+use crate::serverfns::licenses::{issue_form_outcome, FormOutcome};
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
 
@@ -92,22 +92,23 @@ fn form(values: Vec<(String, String)>) -> impl IntoView {
 /// The issue form, and the outcome of the last submission.
 #[component]
 pub fn IssueFormPage() -> impl IntoView {
-    let outcome = Resource::new(|| (), |_| last_form_outcome());
+    let outcome = Resource::new(|| (), |_| issue_form_outcome());
     view! {
         <Title text="Issue a license · Tessera"/>
         <h1 class="mb-4 text-2xl font-semibold">"Issue a license"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match outcome.await.ok().flatten() {
-                    Some(signed @ FormOutcome::Signed { .. }) => view! {
+                match outcome.await {
+                    Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
+                    Ok(Some(signed @ FormOutcome::Signed { .. })) => view! {
                         <SignedToken outcome=signed/>
                         <a href="/licenses/new" class="text-indigo-700 hover:underline">"Issue another"</a>
                     }.into_any(),
-                    Some(FormOutcome::Rejected { message, values }) => view! {
+                    Ok(Some(FormOutcome::Rejected { message, values })) => view! {
                         <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
                         {form(values)}
                     }.into_any(),
-                    None => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())]).into_any(),
+                    Ok(None) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())]).into_any(),
                 }
             })}
         </Suspense>

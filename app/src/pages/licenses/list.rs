@@ -63,7 +63,13 @@ pub fn LicenseListPage() -> impl IntoView {
         <Title text="Licenses · Tessera"/>
         <div class="mb-4 flex items-center justify-between">
             <h1 class="text-2xl font-semibold">"Licenses"</h1>
-            <a href="/licenses/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">"Issue a license"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    page.await.is_ok_and(|p| p.can_issue).then(|| view! {
+                        <a href="/licenses/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">"Issue a license"</a>
+                    })
+                })}
+            </Suspense>
         </div>
         <form method="get" action="/licenses" class="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4">
             <div class="grow">

@@ -9,10 +9,11 @@ pub async fn license_detail(id: String) -> Result<LicenseDetailView, ServerFnErr
     use crate::serverfns::guard::{authorise, map_error};
     use tessera_backend::auth::Role;
 
-    let (backend, _) = authorise(Role::Viewer)?;
+    let (backend, user) = authorise(Role::Viewer)?;
     let d = backend.license_detail(&id).await.map_err(map_error)?;
     let l = d.license;
     Ok(LicenseDetailView {
+        can_act: user.role.allows(Role::Operator),
         summary: LicenseSummary {
             id: l.id,
             status: l.status,

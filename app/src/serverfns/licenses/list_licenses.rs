@@ -14,7 +14,7 @@ pub async fn list_licenses(
         Freshness, LicenseCursor, LicenseQuery, LicenseSort, StatusFilter, SupportFilter,
     };
 
-    let (backend, _) = authorise(Role::Viewer)?;
+    let (backend, user) = authorise(Role::Viewer)?;
     let get = |key: &str| {
         params
             .iter()
@@ -56,6 +56,7 @@ pub async fn list_licenses(
     };
     let page = backend.list_licenses(query).await.map_err(map_error)?;
     Ok(LicenseListPage {
+        can_issue: user.role.allows(Role::Operator),
         now: tessera_backend::now(),
         total: page.total,
         total_capped: page.total_capped,

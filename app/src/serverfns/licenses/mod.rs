@@ -33,6 +33,8 @@ pub struct LicenseListPage {
     /// More than `total` match (counting stops at a cap).
     pub total_capped: bool,
     pub next: Option<String>,
+    /// The caller may issue licenses (operators and sysadmins).
+    pub can_issue: bool,
 }
 
 /// The result of a form the server handled (shown once, in the page it rendered).
@@ -56,6 +58,8 @@ pub enum FormOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LicenseDetailView {
     pub summary: LicenseSummary,
+    /// The caller may resend, transfer, revoke (operators and sysadmins).
+    pub can_act: bool,
     pub tax_id: Option<String>,
     pub product: String,
     pub plan: Option<String>,

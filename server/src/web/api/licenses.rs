@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use tessera_backend::Error;
 use tessera_license::claims::{LicenseKind, SeatGrant, Tier};
 
 use super::bearer::Bearer;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, JsonBody, Params};
 
 const READ: &str = "licenses:read";
 const WRITE: &str = "licenses:write";
@@ -144,7 +144,7 @@ impl IssueBody {
 pub async fn issue(
     State(state): State<AppState>,
     Bearer(caller): Bearer,
-    Json(body): Json<IssueBody>,
+    JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<(StatusCode, Json<IssuedView>), ApiError> {
     caller.require(WRITE)?;
     let issued = state
@@ -183,7 +183,7 @@ pub struct ListView {
 pub async fn list(
     State(state): State<AppState>,
     Bearer(caller): Bearer,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> Result<Json<ListView>, ApiError> {
     caller.require(READ)?;
     let query = LicenseQuery {
@@ -209,7 +209,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     Bearer(caller): Bearer,
     Path(id): Path<String>,
-    Json(body): Json<RevokeBody>,
+    JsonBody(body): JsonBody<RevokeBody>,
 ) -> Result<Json<LicenseView>, ApiError> {
     caller.require(WRITE)?;
     Ok(Json(
@@ -239,7 +239,7 @@ pub async fn transfer(
     State(state): State<AppState>,
     Bearer(caller): Bearer,
     Path(id): Path<String>,
-    Json(body): Json<TransferBody>,
+    JsonBody(body): JsonBody<TransferBody>,
 ) -> Result<(StatusCode, Json<IssuedView>), ApiError> {
     caller.require(WRITE)?;
     let to = Transfer {
