@@ -124,8 +124,8 @@ impl Backend {
             self.config.heartbeat_per_license_per_minute,
         )?;
         let standing = self
-            .store
-            .license_standing(&license_id)
+            .standings()
+            .get(license_id.clone())
             .await?
             .ok_or_else(|| Error::invalid("token: this server did not issue that license"))?;
         let record = HeartbeatRecord {
@@ -145,6 +145,11 @@ impl Backend {
         self.heartbeat_writer().record(record, license).await?;
         self.answer(license_id, &standing, &digest, &verified.claims, at)
             .await
+    }
+
+    fn standings(&self) -> &crate::standings::StandingReader {
+        self.standings
+            .get_or_init(|| crate::standings::StandingReader::start(self.store.clone()))
     }
 
     fn heartbeat_writer(&self) -> &crate::heartbeat_writer::HeartbeatWriter {

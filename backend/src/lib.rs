@@ -19,6 +19,7 @@ pub mod licenses;
 pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
+mod standings;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -46,6 +47,7 @@ pub struct Backend {
     mailer: Mailer,
     limiter: Arc<RateLimiter>,
     heartbeat_writer: Arc<std::sync::OnceLock<heartbeat_writer::HeartbeatWriter>>,
+    standings: Arc<std::sync::OnceLock<standings::StandingReader>>,
     key_cache: Arc<keys::KeyCache>,
     verified_tokens: Arc<heartbeat::VerifiedTokens>,
 }
@@ -74,6 +76,7 @@ impl Backend {
             mailer,
             limiter: Arc::new(RateLimiter::default()),
             heartbeat_writer: Arc::default(),
+            standings: Arc::default(),
             key_cache: Arc::default(),
             verified_tokens: Arc::default(),
         })

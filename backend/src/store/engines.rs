@@ -37,6 +37,9 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A SQLite connection is a file handle in this process: it cannot have been hung
+            // up, and pinging it would cost a round trip to its worker thread per query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Self { pool })

@@ -22,8 +22,9 @@ pub trait LicenseStore {
     async fn insert_license(&self, license: &LicenseRow, audit: &AuditEvent) -> StoreResult<()>;
     /// One license by id.
     async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>>;
-    /// What a heartbeat needs to know about a license, without its claims.
-    async fn license_standing(&self, id: &str) -> StoreResult<Option<LicenseStanding>>;
+    /// What heartbeats need to know about these licenses (without their claims), by id;
+    /// unknown ids are left out.
+    async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<(String, LicenseStanding)>>;
     /// Number of licenses.
     async fn count_licenses(&self) -> StoreResult<i64>;
     /// Licenses signed by `kid` that are not expired at `now` and not revoked.
@@ -178,22 +179,34 @@ macro_rules! license_store {
                 row.as_ref().map(Self::license_from_row).transpose()
             }
 
-            async fn license_standing(&self, id: &str) -> StoreResult<Option<LicenseStanding>> {
-                let row = sqlx::query(
-                    "SELECT status, expires_at, multi_install_until, token_sha256 FROM licenses WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(LicenseStanding {
-                        status: row.try_get("status")?,
-                        expires_at: row.try_get("expires_at")?,
-                        multi_install_until: row.try_get("multi_install_until")?,
-                        token_sha256: row.try_get("token_sha256")?,
+            async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<(String, LicenseStanding)>> {
+                let Some(last) = ids.last() else {
+                    return Ok(Vec::new());
+                };
+                // Padded to a power of two with the last id, so a handful of statements serve
+                // every batch size and stay in the prepared-statement cache.
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, status, expires_at, multi_install_until, token_sha256 FROM licenses WHERE id IN (",
+                );
+                let mut list = select.separated(", ");
+                for id in ids.iter().chain(std::iter::repeat(last)).take(ids.len().next_power_of_two()) {
+                    list.push_bind(*id);
+                }
+                select.push(")");
+                let rows = select.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get("id")?,
+                            LicenseStanding {
+                                status: row.try_get("status")?,
+                                expires_at: row.try_get("expires_at")?,
+                                multi_install_until: row.try_get("multi_install_until")?,
+                                token_sha256: row.try_get("token_sha256")?,
+                            },
+                        ))
                     })
-                })
-                .transpose()
+                    .collect()
             }
 
             async fn count_licenses(&self) -> StoreResult<i64> {

@@ -183,3 +183,39 @@ both_engines! {
         assert_eq!(backend.store().recent_heartbeats(&id, 100).await.unwrap().len(), 40);
     }
 }
+
+both_engines! {
+    async fn concurrent_heartbeats_of_different_licenses_each_get_their_own_answer(db: &TestDb) {
+        let mut config = db.config();
+        config.heartbeat_per_license_per_minute = 1_000;
+        let backend = db.backend_with(config).await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (active, active_token) = licensed(&backend).await;
+        let (revoked, revoked_token) = licensed(&backend).await;
+        let (resent, old_token) = licensed(&backend).await;
+        backend.revoke_license(&revoked, "chargeback", "test").await.unwrap();
+        backend.resend_license(&resent, "test").await.unwrap();
+        // Lookups made together are read together; each must still get its own license.
+        let cases = [(active.clone(), active_token, "active", false), (revoked.clone(), revoked_token, "revoked", false), (resent.clone(), old_token, "active", true)];
+        let mut tasks = Vec::new();
+        for round in 0..10 {
+            for (id, token, status, rotates) in cases.clone() {
+                let backend = backend.clone();
+                tasks.push(tokio::spawn(async move {
+                    let answer = backend.heartbeat(&beat(&token, &format!("inst-{round}")), IP).await.unwrap();
+                    assert_eq!((answer.license_id.as_str(), answer.status.as_str()), (id.as_str(), status));
+                    assert_eq!(answer.token.is_some(), rotates, "{id}");
+                }));
+            }
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let standings = backend.store().license_standings(&[active.as_str(), "lic_unknown", revoked.as_str()]).await.unwrap();
+        let mut statuses: Vec<(String, String)> = standings.into_iter().map(|(id, s)| (id, s.status)).collect();
+        statuses.sort();
+        let mut expected = vec![(active, "active".to_string()), (revoked, "revoked".to_string())];
+        expected.sort();
+        assert_eq!(statuses, expected, "unknown ids are left out, padding adds nothing");
+    }
+}
