@@ -6,10 +6,12 @@ use serde_json::{json, Value};
 
 fn error_responses() -> Value {
     json!({
+        "400": { "$ref": "#/components/responses/Error" },
         "401": { "$ref": "#/components/responses/Error" },
         "403": { "$ref": "#/components/responses/Error" },
         "404": { "$ref": "#/components/responses/Error" },
         "409": { "$ref": "#/components/responses/Error" },
+        "415": { "$ref": "#/components/responses/Error" },
         "422": { "$ref": "#/components/responses/Error" },
     })
 }
