@@ -43,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::csrf::provide_form_token();
     view! {
         <Stylesheet id="leptos" href="/pkg/tessera.css"/>
         <Title text="Tessera"/>

@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 use tessera_license::Email;
 
 use crate::store::{AuditEvent, UserRow};
-use crate::{now, Backend, Error, Result};
+use crate::{login_guard, now, Backend, Error, Result};
 
 /// Shortest password a person may choose.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -92,6 +92,14 @@ impl From<&UserRow> for AuthUser {
     }
 }
 
+/// The anti-forgery token a page puts in each of its forms (field `csrf`): an HMAC, under a
+/// key derived from the KEK, of the cookie that authenticates the browser (the session
+/// cookie, or before sign-in the sign-in form's own cookie). A page on another site cannot
+/// read it, and database access alone cannot compute it. The server puts it in the request's
+/// extensions for the pages to render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormToken(pub String);
+
 /// A new session: the cookie value (handed to the browser once) and its user.
 #[derive(Debug)]
 pub struct NewSession {
@@ -107,7 +115,7 @@ pub struct CreatedUser {
     pub generated_password: Option<SecretString>,
 }
 
-fn hash_password(password: &str) -> Result<String> {
+pub(crate) fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -115,7 +123,7 @@ fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("argon2 hashing failed: {e}")))
 }
 
-fn password_matches(password: &str, phc: &str) -> bool {
+pub(crate) fn password_matches(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
         .map(|parsed| {
             Argon2::default()
@@ -181,37 +189,87 @@ impl Backend {
         })
     }
 
-    /// Checks an e-mail and password and opens a session. Unknown e-mail and wrong password
-    /// are the same [`Error::Unauthorized`], after the same amount of work.
-    pub async fn login(&self, email: &str, password: &SecretString) -> Result<NewSession> {
+    /// Checks an e-mail and password from `ip` and opens a session. Unknown e-mail and wrong
+    /// password are the same [`Error::Unauthorized`], after the same amount of work. Refused
+    /// at once with [`Error::RateLimited`] while the account or the IP is backing off after
+    /// failures, or when every password checker is busy and the queue is full.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &SecretString,
+        ip: std::net::IpAddr,
+    ) -> Result<NewSession> {
         let normalised = login_name(email).ok();
-        let row = match normalised {
-            Some(email) => self.store.find_user_by_email(&email).await?,
+        let row = match &normalised {
+            Some(email) => self.store.find_user_by_email(email).await?,
             None => None,
         };
+        let account = row.as_ref().map(|r| r.email.as_str());
+        self.login_guard.admit(account, ip)?;
         let phc = row
             .as_ref()
-            .map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
-        let secret = password.expose_secret().to_string();
-        let matches = tokio::task::spawn_blocking(move || password_matches(&secret, &phc))
-            .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("password check panicked: {e}")))?;
+            .map_or(decoy_hash(), |r| r.password_hash.as_str());
+        let matches = self
+            .login_guard
+            .check(password.expose_secret(), phc)
+            .await?;
         let row = match (row, matches) {
             (Some(row), true) => row,
-            _ => return Err(Error::Unauthorized),
+            (row, _) => {
+                let account = row.as_ref().map(|r| r.email.as_str());
+                self.login_guard.failed(account, ip);
+                // Never the password; the e-mail as typed helps to spot a targeted account.
+                tracing::warn!(
+                    client.ip = %ip,
+                    user.known = row.is_some(),
+                    login.email = %normalised.as_deref().unwrap_or("(not an e-mail)"),
+                    "sign-in failed"
+                );
+                return Err(Error::Unauthorized);
+            }
         };
+        self.login_guard.succeeded(&row.email);
         let cookie_value = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
         let created = now();
         let expires_at = created + self.config.session_hours * 3600;
         self.store
             .insert_session(&session_digest(&cookie_value), &row.id, created, expires_at)
             .await?;
-        tracing::info!(user.id = %row.id, "signed in");
+        tracing::info!(user.id = %row.id, client.ip = %ip, "signed in");
         Ok(NewSession {
             cookie_value: cookie_value.into(),
             user: AuthUser::from(&row),
             expires_at,
         })
+    }
+
+    /// The form token bound to a browser's cookie value (see [`FormToken`]).
+    pub fn form_token(&self, cookie_value: &str) -> FormToken {
+        use hmac::{Hmac, Mac as _};
+        let key = self.kek.derive("tessera form token v1");
+        let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(key.as_ref())
+            .expect("HMAC takes keys of any length");
+        mac.update(cookie_value.as_bytes());
+        FormToken(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
+    /// Whether `presented` is the form token of `cookie_value`, compared in constant time.
+    pub fn form_token_matches(&self, cookie_value: &str, presented: &str) -> bool {
+        use subtle_eq::ct_eq;
+        ct_eq(
+            self.form_token(cookie_value).0.as_bytes(),
+            presented.as_bytes(),
+        )
+    }
+
+    /// A fresh random value for the sign-in form's cookie.
+    pub fn new_form_cookie(&self) -> String {
+        URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    }
+
+    /// Sign-in counters since start (for `/metrics`).
+    pub fn sign_in_counters(&self) -> &login_guard::SignInCounters {
+        &self.login_guard.counters
     }
 
     /// The user behind a session cookie, if the session is open.
@@ -229,6 +287,13 @@ impl Backend {
             .store
             .delete_session(&session_digest(cookie_value))
             .await?)
+    }
+}
+
+mod subtle_eq {
+    /// Equal lengths and bytes, without stopping at the first difference.
+    pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }
 

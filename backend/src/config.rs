@@ -27,6 +27,9 @@ pub struct Config {
     pub database_url: String,
     /// Where the KEK file, outgoing mail and other local state live (default `data`).
     pub data_dir: PathBuf,
+    /// Where this instance anchors the audit chain: the newest head it verified, outside the
+    /// database (default `<data_dir>/audit.anchor`). Each instance keeps its own.
+    pub audit_anchor: Option<PathBuf>,
     /// Address the HTTP server listens on (default `127.0.0.1:3000`).
     pub bind: String,
     /// Public base URL of this server; the `iss` of every token it signs.
@@ -55,6 +58,11 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed: IPs or CIDR blocks, comma-separated
     /// (default none: the client is the socket's peer).
     pub trusted_proxies: TrustedProxies,
+    /// On SIGTERM/SIGINT, how long in-flight requests may run before they are cut off
+    /// (default 25 s, under Kubernetes' 30 s before it sends SIGKILL).
+    pub shutdown_grace_secs: u64,
+    /// Bearer token that opens `/metrics` from anywhere (it always answers loopback).
+    pub metrics_token: Option<SecretString>,
 }
 
 /// The reverse proxies in front of the server. A request from one of them is attributed to
@@ -141,6 +149,7 @@ impl Default for Config {
         Self {
             database_url: "sqlite://data/tessera.db".into(),
             data_dir: PathBuf::from("data"),
+            audit_anchor: None,
             bind: "127.0.0.1:3000".into(),
             public_url: "http://127.0.0.1:3000".into(),
             kek: None,
@@ -154,6 +163,8 @@ impl Default for Config {
             heartbeat_per_license_per_minute: 30,
             heartbeat_per_ip_per_minute: 600,
             trusted_proxies: TrustedProxies::default(),
+            shutdown_grace_secs: 25,
+            metrics_token: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::state::Entitlements;
 use tessera_license::{InstallId, Kid};
 
+use crate::input::printable;
 use crate::licenses::token_sha256;
 use tessera_license::jws::Verified;
 use tessera_license::keys::KeySet;
@@ -55,8 +56,23 @@ impl VerifiedTokens {
         Ok(verified)
     }
 }
-use crate::store::{HeartbeatRecord, LicenseStanding};
+use crate::store::{HeartbeatRecord, LicenseRow, LicenseStanding, Supersede};
 use crate::{now, Backend, Error, Result};
+
+/// The heartbeat writer's counters (see `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HeartbeatMetrics {
+    /// Transactions committed.
+    pub batches: u64,
+    /// Heartbeats written.
+    pub recorded: u64,
+    /// Heartbeats that could not be written.
+    pub failed: u64,
+    /// Queue-to-commit time of the oldest heartbeat of the last batch, in µs.
+    pub last_lag_micros: u64,
+    /// Heartbeats waiting to be written.
+    pub queued: u64,
+}
 
 /// What an install sends.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -89,8 +105,12 @@ fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
     if req.version.trim().is_empty() || req.version.len() > 64 {
         return Err(Error::invalid("version: 1 to 64 characters"));
     }
-    if req.fingerprint.as_ref().is_some_and(|f| f.len() > 256) {
-        return Err(Error::invalid("fingerprint: at most 256 characters"));
+    printable("version", &req.version)?;
+    if let Some(fingerprint) = &req.fingerprint {
+        if fingerprint.len() > 256 {
+            return Err(Error::invalid("fingerprint: at most 256 characters"));
+        }
+        printable("fingerprint", fingerprint)?;
     }
     if req.accepted_kids.len() > 32 {
         return Err(Error::invalid("accepted_kids: at most 32 kids"));
@@ -128,8 +148,18 @@ impl Backend {
             .get(license_id.clone())
             .await?
             .ok_or_else(|| Error::invalid("token: this server did not issue that license"))?;
+        let (answer, token) = self
+            .answer(
+                license_id.clone(),
+                &standing,
+                &digest,
+                req,
+                &verified.claims,
+                at,
+            )
+            .await?;
         let record = HeartbeatRecord {
-            license_id: license_id.clone(),
+            license_id,
             at,
             install_id: req.install_id.clone(),
             kid: verified.kid.as_ref().map(|k| k.as_ref().to_string()),
@@ -141,10 +171,10 @@ impl Backend {
         let license = crate::heartbeat_writer::LicenseState {
             status: standing.status.clone(),
             multi_install_until: standing.multi_install_until,
+            token,
         };
         self.heartbeat_writer().record(record, license).await?;
-        self.answer(license_id, &standing, &digest, &verified.claims, at)
-            .await
+        Ok(answer)
     }
 
     fn standings(&self) -> &crate::standings::StandingReader {
@@ -162,6 +192,24 @@ impl Backend {
         self.heartbeat_writer().flush().await
     }
 
+    /// What the heartbeat writer has done since start, and what waits in its queue.
+    pub fn heartbeat_metrics(&self) -> HeartbeatMetrics {
+        use std::sync::atomic::Ordering::Relaxed;
+        let writer = self.heartbeat_writer();
+        HeartbeatMetrics {
+            batches: writer.stats.batches.load(Relaxed),
+            recorded: writer.stats.recorded.load(Relaxed),
+            failed: writer.stats.failed.load(Relaxed),
+            last_lag_micros: writer.stats.last_lag_micros.load(Relaxed),
+            queued: writer.queued() as u64,
+        }
+    }
+
+    /// Heartbeats refused by the per-license and per-IP rate limits since start.
+    pub fn rate_limit_refusals(&self) -> u64 {
+        self.limiter.refused()
+    }
+
     fn limit(&self, key: &str, per_minute: u32) -> Result<()> {
         self.limiter
             .check(key, per_minute)
@@ -170,52 +218,112 @@ impl Backend {
             })
     }
 
-    /// `presented` is the SHA-256 of the token the install sent, `claims` its claims.
+    /// `presented` is the SHA-256 of the token the install sent, `claims` its claims. Also
+    /// answers what the presented token turned out to be, for anomaly detection.
     async fn answer(
         &self,
         license_id: String,
         standing: &LicenseStanding,
         presented: &str,
+        req: &HeartbeatRequest,
         claims: &Claims,
         at: i64,
-    ) -> Result<HeartbeatAnswer> {
+    ) -> Result<(HeartbeatAnswer, TokenSeen)> {
         let expired = standing.expires_at.is_some_and(|exp| exp <= at);
-        let status = match standing.status.as_str() {
+        let mut status = match standing.status.as_str() {
             "active" if expired => "expired",
             other => other,
         };
         let ended = !matches!(status, "active" | "expired");
+        let mut seen = TokenSeen::Current;
         let (entitlements, token) = if ended {
+            // The status (revoked, transferred...) says it all; no token either way.
             (Entitlements::community(), None)
+        } else if presented == standing.token_sha256 {
+            (Entitlements::from_grant(&claims.lic), None)
         } else {
-            // The presented token is the current one (its claims are the snapshot), or the
-            // install gets the current token and the entitlements of its snapshot.
-            if presented == standing.token_sha256 {
-                (Entitlements::from_grant(&claims.lic), None)
-            } else {
-                let row = self
-                    .store
-                    .get_license(&license_id)
-                    .await?
-                    .ok_or_else(|| Error::NotFound(format!("license {license_id}")))?;
-                let current: Claims = serde_json::from_str(&row.claims).map_err(|e| {
-                    Error::Internal(anyhow::anyhow!(
-                        "license {}: unreadable snapshot: {e}",
-                        row.id
-                    ))
-                })?;
-                (
-                    Entitlements::from_grant(&current.lic),
-                    Some(self.current_token(&row).await?),
-                )
+            match self
+                .older_token(&license_id, presented, &req.install_id)
+                .await?
+            {
+                Older::Superseded => {
+                    seen = TokenSeen::Superseded;
+                    status = "superseded";
+                    (Entitlements::community(), None)
+                }
+                Older::Withheld => {
+                    seen = TokenSeen::Withheld;
+                    (Entitlements::from_grant(&claims.lic), None)
+                }
+                Older::HandedOver(row) => {
+                    let current = snapshot(&row)?;
+                    let token = self.current_token(&row).await?;
+                    (Entitlements::from_grant(&current.lic), Some(token))
+                }
             }
         };
-        Ok(HeartbeatAnswer {
+        let answer = HeartbeatAnswer {
             status: status.to_string(),
             revoked: ended,
             license_id,
             entitlements,
             token,
+        };
+        Ok((answer, seen))
+    }
+
+    /// An active license's token that is not its current one: superseded by a resend (dead),
+    /// or older than a renewal, whose newer token goes only to an install that heartbeated
+    /// for this license before the newer token was signed.
+    async fn older_token(
+        &self,
+        license_id: &str,
+        presented: &str,
+        install_id: &str,
+    ) -> Result<Older> {
+        let superseded = self.store.superseded_token(presented).await?;
+        if superseded.is_some_and(|s| s.reason == Supersede::Resent) {
+            return Ok(Older::Superseded);
+        }
+        let row = self.get_license(license_id).await?;
+        let first_seen = self
+            .store
+            .install_first_seen(license_id, install_id)
+            .await?;
+        Ok(match first_seen {
+            Some(first) if first < row.issued_at => Older::HandedOver(Box::new(row)),
+            _ => Older::Withheld,
         })
     }
+}
+
+fn snapshot(row: &LicenseRow) -> Result<Claims> {
+    serde_json::from_str(&row.claims).map_err(|e| {
+        Error::Internal(anyhow::anyhow!(
+            "license {}: unreadable snapshot: {e}",
+            row.id
+        ))
+    })
+}
+
+/// A token of an active license that is not its current one.
+enum Older {
+    /// Replaced by a resend: answers `superseded`, never with a token.
+    Superseded,
+    /// From an install seen before the current token was signed: it gets the current token
+    /// (signed again from this row).
+    HandedOver(Box<LicenseRow>),
+    /// From an install never seen before the current token was signed: no token.
+    Withheld,
+}
+
+/// What the token a heartbeat carried turned out to be (anomaly detection reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenSeen {
+    /// The current token, or an older one handed the current token, or an ended license's.
+    Current,
+    /// A token superseded by a resend.
+    Superseded,
+    /// An older token whose install may not have the current one.
+    Withheld,
 }

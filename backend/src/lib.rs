@@ -14,8 +14,10 @@ pub mod dashboard;
 pub mod error;
 pub mod heartbeat;
 mod heartbeat_writer;
+pub mod input;
 pub mod keys;
 pub mod licenses;
+pub mod login_guard;
 pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
@@ -46,10 +48,12 @@ pub struct Backend {
     kek: Arc<Kek>,
     mailer: Mailer,
     limiter: Arc<RateLimiter>,
+    login_guard: Arc<login_guard::LoginGuard>,
     heartbeat_writer: Arc<std::sync::OnceLock<heartbeat_writer::HeartbeatWriter>>,
     standings: Arc<std::sync::OnceLock<standings::StandingReader>>,
     key_cache: Arc<keys::KeyCache>,
     verified_tokens: Arc<heartbeat::VerifiedTokens>,
+    audit: Arc<audit::AuditMonitor>,
 }
 
 impl Backend {
@@ -69,22 +73,33 @@ impl Backend {
     /// Assembles a backend from already-opened parts (tests use it with a fresh database).
     pub fn from_parts(config: Config, store: Arc<dyn Store>, kek: Kek) -> anyhow::Result<Self> {
         let mailer = Mailer::from_config(&config)?;
+        // The store chains audit rows with this key inside its own transactions.
+        let chain_key = audit::ChainKey::from_kek(&kek);
+        store.set_chain_key(chain_key.clone())?;
+        let audit = Arc::new(audit::AuditMonitor::new(&config, chain_key));
         Ok(Self {
             config: Arc::new(config),
             store,
             kek: Arc::new(kek),
             mailer,
             limiter: Arc::new(RateLimiter::default()),
+            login_guard: Arc::default(),
             heartbeat_writer: Arc::default(),
             standings: Arc::default(),
             key_cache: Arc::default(),
             verified_tokens: Arc::default(),
+            audit,
         })
     }
 
     /// The configuration this backend runs with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Where `.eml` files are written when no SMTP server is configured.
+    pub fn mail_file_dir(&self) -> Option<&std::path::Path> {
+        self.mailer.file_dir()
     }
 
     /// The storage adapter (exposed for health checks and tests).

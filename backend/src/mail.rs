@@ -1,5 +1,6 @@
 //! Outgoing e-mail through lettre: SMTP when `smtp_url` is configured, otherwise `.eml` files
-//! under `<data_dir>/mail` (handy in development, and proof of what was sent).
+//! under `<data_dir>/mail` (handy in development, and proof of what was sent). License
+//! e-mails carry tokens, so the directory is created 0700 and each file 0600.
 //!
 //! A message that fails to send never undoes the change that caused it: callers report the
 //! failure next to their result.
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use lettre::message::{header::ContentType, Mailbox};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret as _;
 
 use crate::Config;
@@ -53,6 +54,14 @@ impl Mailer {
         }
     }
 
+    /// Where `.eml` files go, when mail is written to files rather than sent.
+    pub fn file_dir(&self) -> Option<&std::path::Path> {
+        match self {
+            Mailer::Smtp(_) => None,
+            Mailer::Files(dir) => Some(dir),
+        }
+    }
+
     /// Sends one message from `from`.
     pub async fn send(&self, from: &str, mail: &Mail) -> anyhow::Result<()> {
         let from: Mailbox = from
@@ -77,15 +86,25 @@ impl Mailer {
                     .context("SMTP delivery failed")?;
             }
             Mailer::Files(dir) => {
-                tokio::fs::create_dir_all(dir)
+                let (dir, bytes) = (dir.clone(), message.formatted());
+                tokio::task::spawn_blocking(move || write_eml(&dir, &bytes))
                     .await
-                    .with_context(|| format!("creating {}", dir.display()))?;
-                AsyncFileTransport::<Tokio1Executor>::new(dir)
-                    .send(message)
-                    .await
-                    .context("writing the .eml file")?;
+                    .context("writing the .eml file")??;
             }
         }
         Ok(())
     }
+}
+
+/// Writes one message as `<random>.eml`, readable by this user only, in a 0700 directory.
+fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    let name = format!("{}.eml", hex::encode(rand::random::<[u8; 16]>()));
+    crate::crypto::write_private_file(&dir.join(name), bytes)
 }

@@ -1,5 +1,6 @@
 //! Housekeeping that runs nightly in `tessera serve` (and on demand with
-//! `tessera maintenance retention`): heartbeats older than 90 days become per-day rows.
+//! `tessera maintenance retention`): heartbeats older than 90 days become per-day rows, and
+//! installs unseen for 90 days are forgotten.
 //! Safe on every instance at once: the roll-up is one transaction and idempotent.
 
 use crate::store::RetentionReport;
@@ -9,14 +10,15 @@ use crate::{now, Backend, Result};
 pub const HEARTBEAT_RETENTION_SECS: i64 = 90 * 86_400;
 
 impl Backend {
-    /// Rolls heartbeat rows older than the retention period into per-day rows.
+    /// Rolls heartbeat rows older than the retention period into per-day rows and forgets
+    /// installs unseen for as long.
     pub async fn run_retention(&self) -> Result<RetentionReport> {
-        let report = self
-            .store
-            .roll_up_heartbeats(now() - HEARTBEAT_RETENTION_SECS)
-            .await?;
+        let before = now() - HEARTBEAT_RETENTION_SECS;
+        let mut report = self.store.roll_up_heartbeats(before).await?;
+        report.installs_pruned = self.store.prune_installs(before).await?;
         tracing::info!(
             heartbeats.rolled_up = report.rolled_up,
+            installs.pruned = report.installs_pruned,
             "heartbeat retention done"
         );
         Ok(report)

@@ -17,12 +17,23 @@ struct Bucket {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     buckets: Mutex<HashMap<String, Bucket>>,
+    refused: std::sync::atomic::AtomicU64,
 }
 
 impl RateLimiter {
     /// Spends one request of `key`'s budget, or answers how long until one is available.
     pub fn check(&self, key: &str, per_minute: u32) -> Result<(), Duration> {
-        self.check_at(key, per_minute, Instant::now())
+        let checked = self.check_at(key, per_minute, Instant::now());
+        if checked.is_err() {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        checked
+    }
+
+    /// Requests refused since start.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn check_at(&self, key: &str, per_minute: u32, now: Instant) -> Result<(), Duration> {

@@ -96,6 +96,36 @@ impl TestDb {
         Backend::from_parts(config, self.store().await, Kek::generate()).expect("test backend")
     }
 
+    /// Runs statements directly, the way someone with only database access would.
+    pub async fn sql(&self, statements: &[&str]) {
+        match self.engine {
+            Engine::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url)
+                    .await
+                    .expect("open SQLite");
+                for statement in statements {
+                    sqlx::query(statement)
+                        .execute(&pool)
+                        .await
+                        .expect(statement);
+                }
+                pool.close().await;
+            }
+            Engine::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url)
+                    .await
+                    .expect("open PostgreSQL");
+                for statement in statements {
+                    sqlx::query(statement)
+                        .execute(&pool)
+                        .await
+                        .expect(statement);
+                }
+                pool.close().await;
+            }
+        }
+    }
+
     /// The engine of this database.
     pub fn engine(&self) -> Engine {
         self.engine

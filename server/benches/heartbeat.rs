@@ -9,7 +9,11 @@
 //! both sides alike. `BENCH_SECONDS` (default 8: seconds of each load) and `BENCH_CONNECTIONS`
 //! (default 16) tune the run.
 
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use support::{env_or, Server};
+
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,22 +22,6 @@ use tessera_backend::{Backend, Config};
 use tessera_license::claims::{LicenseKind, Tier};
 
 const LICENSES: usize = 200;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn seed(config: Config) -> Vec<String> {
     let backend = Backend::connect(config).await.expect("open bench database");

@@ -3,6 +3,11 @@
 //! pages rendered by the real router (session, server function, SSR) over loopback.
 //! Baseline in the same process: `/healthz`. Target: p95 < 50 ms for a filtered page.
 
+#[path = "support/env.rs"]
+mod env;
+
+use env::env_or;
+
 use std::time::{Duration, Instant};
 
 use rand::Rng as _;
@@ -12,13 +17,6 @@ use tessera_server::web::{self, AppState};
 
 const TIERS: [&str; 4] = ["starter", "pro", "growth", "enterprise"];
 const STATUSES: [&str; 4] = ["active", "active", "active", "revoked"];
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn seed(url: &str, kid: &str, licenses: u64, heartbeats: u64) {
     // One connection with a 1 GiB page cache: the indexes of 10 M heartbeats do not fit in
@@ -161,7 +159,7 @@ fn main() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let leptos = web::leptos_options(backend.config(), addr);
-        let app = web::router(AppState { backend, leptos });
+        let app = web::router(AppState::new(backend, leptos));
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
         });

@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod input;
+pub mod shutdown;
 pub mod web;

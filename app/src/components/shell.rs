@@ -1,5 +1,6 @@
 //! The signed-in layout: a header with the navigation this user's role may see, and the page.
 
+use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -39,13 +40,15 @@ const NAV: &[NavItem] = &[
 #[component]
 pub fn AppShell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
+    let csrf = use_form_token();
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
                 <a href="/" class="text-lg font-semibold tracking-tight text-indigo-700">"Tessera"</a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        me.await.ok().flatten().map(|me| view! { <Nav me/> })
+                        let token = csrf.value().await;
+                        me.await.ok().flatten().map(|me| view! { <Nav me token/> })
                     })}
                 </Suspense>
             </div>
@@ -57,7 +60,7 @@ pub fn AppShell() -> impl IntoView {
 }
 
 #[component]
-fn Nav(me: Me) -> impl IntoView {
+fn Nav(me: Me, token: String) -> impl IntoView {
     let links = NAV
         .iter()
         .filter(|item| me.role.allows(item.min_role))
@@ -76,7 +79,7 @@ fn Nav(me: Me) -> impl IntoView {
             <span class="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-600">
                 {me.role.as_str()}
             </span>
-            <form method="post" action="/auth/logout">
+            <form method="post" action="/auth/logout"><CsrfField token/>
                 <button type="submit" class="rounded px-2 py-1 text-slate-600 hover:bg-slate-100">"Sign out"</button>
             </form>
         </div>

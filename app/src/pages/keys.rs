@@ -1,6 +1,7 @@
 //! Signing keys (sysadmin): which key signs, which verify, which are retired; how far installs
 //! have adopted each key; and the rotation actions.
 
+use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -39,7 +40,7 @@ fn adoption(key: &KeyView) -> impl IntoView {
     view! { <span class=class>{format!("{:.1}% of {} heartbeats{note}", share * 100.0, key.heartbeats)}</span> }.into_any()
 }
 
-fn key_row(key: &KeyView) -> impl IntoView {
+fn key_row(key: &KeyView, token: &str) -> impl IntoView {
     let badge = format!(
         "rounded px-2 py-0.5 text-xs font-medium {}",
         status_badge(&key.status)
@@ -57,24 +58,24 @@ fn key_row(key: &KeyView) -> impl IntoView {
             <td class="px-4 py-2 text-sm">{key.live_licenses}</td>
             <td class="px-4 py-2 text-sm text-slate-600">{datetime(key.created_at)}<br/>{maybe_datetime(key.activated_at)}</td>
             <td class="px-4 py-2 text-sm">
-                {can_activate.then(|| view! { <form method="post" action=activate><button class="rounded bg-slate-800 px-2 py-1 text-xs text-white">"Activate"</button></form> })}
-                {can_retire.then(|| view! { <form method="post" action=retire class="mt-1"><button class="rounded bg-rose-700 px-2 py-1 text-xs text-white">"Retire"</button></form> })}
+                {can_activate.then(|| view! { <form method="post" action=activate><CsrfField token=token.to_string()/><button class="rounded bg-slate-800 px-2 py-1 text-xs text-white">"Activate"</button></form> })}
+                {can_retire.then(|| view! { <form method="post" action=retire class="mt-1"><CsrfField token=token.to_string()/><button class="rounded bg-rose-700 px-2 py-1 text-xs text-white">"Retire"</button></form> })}
             </td>
         </tr>
     }
 }
 
-fn forms() -> impl IntoView {
+fn forms(token: &str) -> impl IntoView {
     view! {
         <div class="mt-6 grid gap-4 md:grid-cols-2">
-            <form method="post" action="/keys/generate" class="rounded-xl border border-slate-200 bg-white p-5">
+            <form method="post" action="/keys/generate" class="rounded-xl border border-slate-200 bg-white p-5"><CsrfField token=token.to_string()/>
                 <h2 class="mb-2 font-semibold">"Generate a key"</h2>
                 <label for="gen_kid" class="block text-sm">"Key id (optional)"</label>
                 <input id="gen_kid" name="kid" class=INPUT/>
                 <p class="mt-1 text-xs text-slate-500">"A new key starts as accepted: published and verifying, signing nothing until you activate it."</p>
                 <button type="submit" class="mt-3 rounded bg-indigo-600 px-3 py-1.5 text-sm text-white">"Generate"</button>
             </form>
-            <form method="post" action="/keys/import" class="rounded-xl border border-slate-200 bg-white p-5">
+            <form method="post" action="/keys/import" class="rounded-xl border border-slate-200 bg-white p-5"><CsrfField token=token.to_string()/>
                 <h2 class="mb-2 font-semibold">"Import a PEM"</h2>
                 <label for="pem" class="block text-sm">"PKCS#8 private key or SPKI public key"</label>
                 <textarea id="pem" name="pem" rows="4" required class=INPUT></textarea>
@@ -90,6 +91,7 @@ fn forms() -> impl IntoView {
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let keys = Resource::new(|| (), |_| list_keys());
+    let csrf = use_form_token();
     let outcome = Resource::new(|| (), |_| last_form_outcome());
     let query = use_query_map();
     let done = move || query.read().get("done");
@@ -103,6 +105,7 @@ pub fn KeysPage() -> impl IntoView {
         {move || done().map(|d| view! { <p role="status" class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">{format!("Done: {d}.")}</p> })}
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let token = csrf.value().await;
                 let refused = match outcome.await.ok().flatten() { Some(FormOutcome::Rejected { message, .. }) => Some(message), _ => None };
                 match keys.await {
                     Ok(list) => view! {
@@ -115,9 +118,9 @@ pub fn KeysPage() -> impl IntoView {
                                     <th class="px-4 py-2">"Live licenses"</th><th class="px-4 py-2">"Created / activated"</th><th class="px-4 py-2">"Actions"</th>
                                 </tr>
                             </thead>
-                            <tbody>{list.iter().map(key_row).collect_view()}</tbody>
+                            <tbody>{list.iter().map(|key| key_row(key, &token)).collect_view()}</tbody>
                         </table>
-                        {forms()}
+                        {forms(&token)}
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
                 }

@@ -1,5 +1,6 @@
 //! The sign-in page. A plain form posting to `/auth/login`, so it works with JavaScript off.
 
+use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -8,6 +9,7 @@ fn message(code: &str) -> &'static str {
     match code {
         "invalid" => "The e-mail or password is not right.",
         "signed_out" => "You are signed out.",
+        "rate_limited" => "Too many sign-in attempts. Wait a little, then try again.",
         _ => "Signing in failed; please try again.",
     }
 }
@@ -17,11 +19,15 @@ fn message(code: &str) -> &'static str {
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let notice = move || query.read().get("error").map(|code| message(&code));
+    let csrf = use_form_token();
     view! {
         <Title text="Sign in · Tessera"/>
         <main class="flex min-h-screen items-center justify-center px-4">
             <form method="post" action="/auth/login"
                 class="w-full max-w-sm space-y-5 rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move { view! { <CsrfField token=csrf.value().await/> } })}
+                </Suspense>
                 <div>
                     <p class="text-sm font-semibold tracking-tight text-indigo-700">"Tessera"</p>
                     <h1 class="mt-1 text-2xl font-semibold">"Sign in"</h1>

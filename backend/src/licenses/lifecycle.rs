@@ -6,7 +6,7 @@ use tessera_license::claims::{Claims, Customer};
 use tessera_license::{jws, Email, LicenseId};
 
 use super::{invalid, license_summary, messages, token_sha256, Issued};
-use crate::store::{AuditEvent, LicenseRow};
+use crate::store::{AuditEvent, LicenseRow, Supersede};
 use crate::{now, Backend, Error, Result};
 
 /// How long a multi-install window stays open.
@@ -78,6 +78,7 @@ impl Backend {
     }
 
     /// Signs the license again (fresh `iat`, same `exp` and `support_until`) and e-mails it.
+    /// The previous token is superseded: a heartbeat carrying it gets no token back.
     pub async fn resend_license(&self, id: &str, actor: &str) -> Result<Issued> {
         let before = self.active_license(id).await?;
         let old = snapshot(&before)?;
@@ -98,7 +99,9 @@ impl Backend {
             &before,
             &license_summary(&license),
         );
-        self.store.replace_token(&license, &audit).await?;
+        self.store
+            .replace_token(&license, Supersede::Resent, &audit)
+            .await?;
         let mail_error = self.deliver(&messages::resent(&claims, &token)).await;
         Ok(Issued {
             license: self.get_license(id).await?,

@@ -328,6 +328,10 @@ impl Backend {
 
     /// One stored license.
     pub async fn get_license(&self, id: &str) -> Result<LicenseRow> {
+        // A malformed id names no license: answered before it reaches a query.
+        if LicenseId::parse(id).is_err() {
+            return Err(Error::NotFound(format!("license {id:?}")));
+        }
         self.store
             .get_license(id)
             .await?

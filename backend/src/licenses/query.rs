@@ -12,6 +12,9 @@ use crate::{now, Backend, Error, Result};
 /// Largest page the list serves.
 pub const MAX_PAGE: i64 = 200;
 
+/// Installs shown per page on the detail page.
+pub const INSTALLS_PER_PAGE: i64 = 20;
+
 /// Everything known about one license.
 #[derive(Debug, Clone, Serialize)]
 pub struct LicenseDetail {
@@ -21,7 +24,12 @@ pub struct LicenseDetail {
     pub history: Vec<AuditRecord>,
     /// The last 100 heartbeats.
     pub heartbeats: Vec<HeartbeatRow>,
+    /// One page of the installs seen, most recent first ([`INSTALLS_PER_PAGE`] a page).
     pub installs: Vec<InstallRow>,
+    /// How many installs were seen in all (those unseen for 90 days are pruned).
+    pub installs_total: i64,
+    /// Which page of installs this is, from 0.
+    pub installs_page: i64,
     pub anomalies: Vec<AnomalyRow>,
     /// The status of the key that signed the current token (`None` if the key is gone).
     pub key_status: Option<KeyStatus>,
@@ -34,6 +42,18 @@ pub struct LicenseDetail {
 impl Backend {
     /// A page of licenses matching `query` (its `now` and `limit` are set here).
     pub async fn list_licenses(&self, mut query: LicenseQuery) -> Result<LicensePage> {
+        let texts = [
+            ("q", &query.search),
+            ("email", &query.email),
+            ("tier", &query.tier),
+            ("kind", &query.kind),
+            ("niche", &query.niche),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                crate::input::printable(field, value)?;
+            }
+        }
         query.now = now();
         query.limit = if query.limit <= 0 {
             50
@@ -43,8 +63,14 @@ impl Backend {
         Ok(self.store.list_licenses(&query).await?)
     }
 
-    /// The detail page's data.
+    /// The detail page's data, with the first page of installs.
     pub async fn license_detail(&self, id: &str) -> Result<LicenseDetail> {
+        self.license_detail_page(id, 0).await
+    }
+
+    /// The detail page's data, with page `installs_page` (from 0) of the installs seen.
+    pub async fn license_detail_page(&self, id: &str, installs_page: i64) -> Result<LicenseDetail> {
+        let installs_page = installs_page.clamp(0, 1_000_000);
         let license = self.get_license(id).await?;
         let claims: Claims = serde_json::from_str(&license.claims).map_err(|e| {
             Error::Internal(anyhow::anyhow!("license {id}: unreadable snapshot: {e}"))
@@ -55,7 +81,11 @@ impl Backend {
         };
         let history = self.store.audit_search(&filter, None, 100).await?;
         let heartbeats = self.store.recent_heartbeats(id, 100).await?;
-        let installs = self.store.installs(id).await?;
+        let installs = self
+            .store
+            .installs(id, INSTALLS_PER_PAGE, installs_page * INSTALLS_PER_PAGE)
+            .await?;
+        let installs_total = self.store.count_installs(id).await?;
         let anomalies = self.store.anomalies(Some(id), 50).await?;
         let key_status = self.store.get_key(&license.kid).await?.map(|k| k.status);
         let at = now();
@@ -68,6 +98,8 @@ impl Backend {
             history,
             heartbeats,
             installs,
+            installs_total,
+            installs_page,
             anomalies,
             key_status,
         })

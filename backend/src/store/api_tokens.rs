@@ -76,7 +76,7 @@ macro_rules! api_token_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| conflict_or(e, &format!("API token {}", t.id)))?;
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -110,7 +110,7 @@ macro_rules! api_token_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound(format!("active API token {id}")));
                 }
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }

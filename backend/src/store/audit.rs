@@ -1,16 +1,27 @@
 //! The audit log's storage: appending inside a caller's transaction, and reading pages.
+//!
+//! Rows are chained with the store's [`ChainKey`], which it is given when the backend is
+//! assembled; a store without one refuses to append rather than write rows nobody can verify.
+
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use sqlx::Row as _;
 
 use super::{
-    bind_all, AuditEvent, AuditRecord, Bind, Filter, PostgresStore, SqliteStore, StoreResult,
+    bind_all, AuditEvent, AuditRecord, Bind, Filter, PostgresStore, SqliteStore, StoreError,
+    StoreResult,
 };
-use crate::audit::chain_hash;
+use crate::audit::{ChainHead, ChainKey, RowFields};
 
 /// Reading the audit log (rows are appended by the other stores, in their transactions).
 #[async_trait]
 pub trait AuditStore {
+    /// Gives the store the key its audit rows are chained with. A store keeps the first key
+    /// it is given; a different one later is refused.
+    fn set_chain_key(&self, key: ChainKey) -> StoreResult<()>;
+    /// The `audit_head` row: sequence number and hash of the newest row.
+    async fn audit_head(&self) -> StoreResult<ChainHead>;
     /// Rows with `seq > after`, oldest first.
     async fn audit_page(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
     /// Newest rows first, optionally only those about `subject`, by `actor`, or whose
@@ -33,6 +44,32 @@ pub struct AuditFilter {
 
 const COLUMNS: &str = "seq, at, actor, action, subject, detail, prev_hash, hash";
 
+/// Where a store keeps its chain key: set once, when the backend is assembled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChainKeySlot(Arc<OnceLock<ChainKey>>);
+
+impl ChainKeySlot {
+    fn set(&self, key: ChainKey) -> StoreResult<()> {
+        match self.0.set(key) {
+            Ok(()) => Ok(()),
+            Err(key) if self.0.get().is_some_and(|kept| kept.same_as(&key)) => Ok(()),
+            Err(_) => Err(StoreError::Conflict(
+                "this store already chains audit rows with another key".into(),
+            )),
+        }
+    }
+
+    fn get(&self) -> StoreResult<&ChainKey> {
+        self.0.get().ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                "refusing to append an audit row: this store has no audit chain key \
+                 (open it through Backend)"
+                    .into(),
+            ))
+        })
+    }
+}
+
 macro_rules! audit_store {
     ($store:ident, $db:ty, $row:ty) => {
         impl $store {
@@ -49,12 +86,14 @@ macro_rules! audit_store {
                 })
             }
 
-            /// Appends `event` to the hash chain inside `tx`. Updating the head row first
-            /// serialises concurrent writers on both engines.
+            /// Appends `event` to the keyed hash chain inside `tx`. Updating the head row
+            /// first serialises concurrent writers on both engines.
             pub(super) async fn append_audit(
+                &self,
                 tx: &mut sqlx::Transaction<'_, $db>,
                 event: &AuditEvent,
             ) -> StoreResult<()> {
+                let key = self.chain_key.get()?;
                 let head = sqlx::query(
                     "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
                 )
@@ -63,15 +102,15 @@ macro_rules! audit_store {
                 let seq: i64 = head.try_get("seq")?;
                 let prev: String = head.try_get("hash")?;
                 let detail = event.detail.to_string();
-                let hash = chain_hash(
-                    &prev,
+                let hash = key.row_hash(&RowFields {
+                    prev: &prev,
                     seq,
-                    event.at,
-                    &event.actor,
-                    &event.action,
-                    &event.subject,
-                    &detail,
-                );
+                    at: event.at,
+                    actor: &event.actor,
+                    action: &event.action,
+                    subject: &event.subject,
+                    detail: &detail,
+                });
                 sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
                     .bind(&hash)
                     .execute(&mut **tx)
@@ -94,11 +133,12 @@ macro_rules! audit_store {
 
             /// Appends several events in order inside `tx`.
             pub(super) async fn append_audits(
+                &self,
                 tx: &mut sqlx::Transaction<'_, $db>,
                 events: &[AuditEvent],
             ) -> StoreResult<()> {
                 for event in events {
-                    Self::append_audit(tx, event).await?;
+                    self.append_audit(tx, event).await?;
                 }
                 Ok(())
             }
@@ -106,6 +146,20 @@ macro_rules! audit_store {
 
         #[async_trait]
         impl AuditStore for $store {
+            fn set_chain_key(&self, key: ChainKey) -> StoreResult<()> {
+                self.chain_key.set(key)
+            }
+
+            async fn audit_head(&self) -> StoreResult<ChainHead> {
+                let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(ChainHead {
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                })
+            }
+
             async fn audit_page(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"

@@ -10,6 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::audit::ChainKeySlot;
 use super::{Engine, StoreError, StoreResult};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -19,6 +20,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
+    /// The audit chain key, set when the backend is assembled.
+    pub(super) chain_key: ChainKeySlot,
 }
 
 impl SqliteStore {
@@ -42,7 +45,10 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            chain_key: ChainKeySlot::default(),
+        })
     }
 }
 
@@ -50,6 +56,8 @@ impl SqliteStore {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pub(super) pool: PgPool,
+    /// The audit chain key, set when the backend is assembled.
+    pub(super) chain_key: ChainKeySlot,
 }
 
 impl PostgresStore {
@@ -60,7 +68,10 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            chain_key: ChainKeySlot::default(),
+        })
     }
 }
 

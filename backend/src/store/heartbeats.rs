@@ -59,6 +59,8 @@ pub struct AnomalyRow {
 pub struct RetentionReport {
     /// Raw rows folded into per-day rows and deleted.
     pub rolled_up: u64,
+    /// Installs forgotten after 90 days unseen.
+    pub installs_pruned: u64,
 }
 
 /// Heartbeat freshness of active licenses: < 24 h, < 7 d, 7–30 d, ≥ 30 d, never.
@@ -84,8 +86,17 @@ pub trait HeartbeatStore {
         license_id: &str,
         limit: i64,
     ) -> StoreResult<Vec<HeartbeatRow>>;
-    /// Every install id seen for a license, most recent first.
-    async fn installs(&self, license_id: &str) -> StoreResult<Vec<InstallRow>>;
+    /// A page of the install ids seen for a license, most recent first.
+    async fn installs(
+        &self,
+        license_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<InstallRow>>;
+    /// How many install ids were seen for a license.
+    async fn count_installs(&self, license_id: &str) -> StoreResult<i64>;
+    /// Forgets installs not seen since `before`; answers how many.
+    async fn prune_installs(&self, before: i64) -> StoreResult<u64>;
     /// Opens an anomaly unless one of that kind is already open; answers whether it opened one.
     async fn open_anomaly(&self, anomaly: &AnomalyRow) -> StoreResult<bool>;
     /// Anomalies, newest first: of one license, or all open ones.
@@ -251,12 +262,14 @@ macro_rules! heartbeat_store {
                     .collect()
             }
 
-            async fn installs(&self, license_id: &str) -> StoreResult<Vec<InstallRow>> {
+            async fn installs(&self, license_id: &str, limit: i64, offset: i64) -> StoreResult<Vec<InstallRow>> {
                 let rows = sqlx::query(
                     "SELECT install_id, first_seen, last_seen, last_ip, last_version FROM installs \
-                     WHERE license_id = $1 ORDER BY last_seen DESC",
+                     WHERE license_id = $1 ORDER BY last_seen DESC, install_id LIMIT $2 OFFSET $3",
                 )
                 .bind(license_id)
+                .bind(limit)
+                .bind(offset)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter()
@@ -270,6 +283,22 @@ macro_rules! heartbeat_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn count_installs(&self, license_id: &str) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM installs WHERE license_id = $1")
+                    .bind(license_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("n")?)
+            }
+
+            async fn prune_installs(&self, before: i64) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM installs WHERE last_seen < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn open_anomaly(&self, a: &AnomalyRow) -> StoreResult<bool> {
@@ -325,7 +354,7 @@ macro_rules! heartbeat_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(RetentionReport { rolled_up: deleted.rows_affected() })
+                Ok(RetentionReport { rolled_up: deleted.rows_affected(), installs_pruned: 0 })
             }
 
             async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)> {

@@ -39,6 +39,10 @@ macro_rules! key_store {
                 })
             }
 
+            /// Guarded updates: a key becomes active only from accepted (and only with its
+            /// private part), retired only from accepted. A concurrent change that got there
+            /// first leaves nothing to update and answers a conflict, so activate and retire
+            /// can never interleave into two active keys or a retired active key.
             async fn set_key_status(
                 &self,
                 kid: &str,
@@ -46,29 +50,46 @@ macro_rules! key_store {
                 audit: &AuditEvent,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                if status == KeyStatus::Active {
+                let changed = if status == KeyStatus::Active {
                     sqlx::query(
-                        "UPDATE signing_keys SET status = 'accepted' WHERE status = 'active'",
+                        "UPDATE signing_keys SET status = 'accepted' WHERE status = 'active' AND kid <> $1",
                     )
+                    .bind(kid)
                     .execute(&mut *tx)
                     .await?;
-                }
-                let column = match status {
-                    KeyStatus::Retired => "retired_at",
-                    _ => "activated_at",
-                };
-                let sql =
-                    format!("UPDATE signing_keys SET status = $1, {column} = $2 WHERE kid = $3");
-                let done = sqlx::query(&sql)
+                    sqlx::query(
+                        "UPDATE signing_keys SET status = 'active', activated_at = $1 \
+                         WHERE kid = $2 AND status IN ('accepted', 'active') AND private_enc IS NOT NULL",
+                    )
+                    .bind(audit.at)
+                    .bind(kid)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_or(e, "another active key"))?
+                } else {
+                    sqlx::query(
+                        "UPDATE signing_keys SET status = $1, retired_at = $2 WHERE kid = $3 AND status = 'accepted'",
+                    )
                     .bind(status.as_str())
                     .bind(audit.at)
                     .bind(kid)
                     .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound(format!("key {kid}")));
+                    .await?
+                };
+                if changed.rows_affected() == 0 {
+                    let now = sqlx::query("SELECT status FROM signing_keys WHERE kid = $1")
+                        .bind(kid)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match now {
+                        None => StoreError::NotFound(format!("key {kid}")),
+                        Some(row) => StoreError::Conflict(format!(
+                            "key {kid} is {} now: it changed while this request ran",
+                            row.try_get::<String, _>("status")?
+                        )),
+                    });
                 }
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -92,7 +113,7 @@ macro_rules! key_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| conflict_or(e, &format!("key {} (or an active key)", key.kid)))?;
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }

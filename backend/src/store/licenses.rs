@@ -12,7 +12,7 @@ pub use super::license_query::{
 };
 use super::{
     bind_all, conflict_or, AuditEvent, Bind, LicenseRow, PostgresStore, SqliteStore, StoreError,
-    StoreResult,
+    StoreResult, Supersede,
 };
 
 /// Licenses.
@@ -40,7 +40,14 @@ pub trait LicenseStore {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Records a re-signed token (resend, renewal): kid, hash, claims and signing time.
-    async fn replace_token(&self, license: &LicenseRow, audit: &AuditEvent) -> StoreResult<()>;
+    /// Re-signed: the license's new token replaces the current one, which is recorded as
+    /// superseded (`why`), in the same transaction as the audit row.
+    async fn replace_token(
+        &self,
+        license: &LicenseRow,
+        why: Supersede,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Marks `old_id` transferred to `new` and inserts `new`, atomically.
     async fn transfer_license(
         &self,
@@ -168,7 +175,7 @@ macro_rules! license_store {
             async fn insert_license(&self, l: &LicenseRow, audit: &AuditEvent) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_license_in(&mut tx, l).await?;
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -276,13 +283,28 @@ macro_rules! license_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict(format!("license {id} is not active")));
                 }
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn replace_token(&self, l: &LicenseRow, audit: &AuditEvent) -> StoreResult<()> {
+            async fn replace_token(
+                &self,
+                l: &LicenseRow,
+                why: Supersede,
+                audit: &AuditEvent,
+            ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO superseded_tokens (token_sha256, license_id, superseded_at, reason) \
+                     SELECT token_sha256, id, $1, $2 FROM licenses WHERE id = $3 AND status = 'active' \
+                     ON CONFLICT (token_sha256) DO NOTHING",
+                )
+                .bind(audit.at)
+                .bind(why.as_str())
+                .bind(&l.id)
+                .execute(&mut *tx)
+                .await?;
                 let done = sqlx::query(
                     "UPDATE licenses SET kid = $1, token_sha256 = $2, claims = $3, issued_at = $4, \
                      expires_at = $5, support_until = $6 WHERE id = $7 AND status = 'active'",
@@ -299,7 +321,7 @@ macro_rules! license_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict(format!("license {} is not active", l.id)));
                 }
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -323,7 +345,7 @@ macro_rules! license_store {
                     return Err(StoreError::Conflict(format!("license {old_id} is not active")));
                 }
                 Self::insert_license_in(&mut tx, new).await?;
-                Self::append_audits(&mut tx, audits).await?;
+                self.append_audits(&mut tx, audits).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -345,7 +367,7 @@ macro_rules! license_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict(format!("license {id} is not active")));
                 }
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }

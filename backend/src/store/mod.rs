@@ -10,6 +10,7 @@ mod heartbeats;
 mod keys;
 mod license_query;
 mod licenses;
+mod superseded;
 mod users;
 
 use std::fmt::Debug;
@@ -30,6 +31,7 @@ pub use licenses::{
     Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStanding,
     LicenseStore, StatusFilter, SupportFilter, COUNT_CAP,
 };
+pub use superseded::{Supersede, SupersededStore, SupersededToken};
 pub use users::UserStore;
 
 use crate::auth::Role;
@@ -190,12 +192,26 @@ pub struct AuditRecord {
 
 /// The storage interface every backend implements: one trait per feature, all of them.
 pub trait Store:
-    Engine + AuditStore + KeyStore + LicenseStore + UserStore + HeartbeatStore + ApiTokenStore
+    Engine
+    + AuditStore
+    + KeyStore
+    + LicenseStore
+    + UserStore
+    + HeartbeatStore
+    + ApiTokenStore
+    + SupersededStore
 {
 }
 
 impl<T> Store for T where
-    T: Engine + AuditStore + KeyStore + LicenseStore + UserStore + HeartbeatStore + ApiTokenStore
+    T: Engine
+        + AuditStore
+        + KeyStore
+        + LicenseStore
+        + UserStore
+        + HeartbeatStore
+        + ApiTokenStore
+        + SupersededStore
 {
 }
 

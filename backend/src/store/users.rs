@@ -63,7 +63,7 @@ macro_rules! user_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| conflict_or(e, &format!("a user with e-mail {}", user.email)))?;
-                Self::append_audit(&mut tx, audit).await?;
+                self.append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }

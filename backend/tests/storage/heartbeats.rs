@@ -47,15 +47,67 @@ both_engines! {
         assert!(detail.anomalies.is_empty());
     }
 
-    async fn an_install_with_an_older_token_gets_the_current_one(db: &TestDb) {
+    async fn a_token_replaced_by_a_resend_is_superseded_and_never_handed_the_new_one(db: &TestDb) {
         let backend = db.backend().await;
         backend.generate_key(Some("k1"), "test").await.unwrap();
         let (id, old_token) = licensed(&backend).await;
+        backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
         let resent = backend.resend_license(&id, "test").await.unwrap();
-        let answer = backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
-        assert_eq!(answer.token.as_deref(), Some(resent.token.as_str()));
-        let settled = backend.heartbeat(&beat(&resent.token, "inst-a"), IP).await.unwrap();
-        assert!(settled.token.is_none());
+        // Neither the install that used it before nor a stranger gets the new token.
+        for install in ["inst-a", "inst-thief"] {
+            let answer = backend.heartbeat(&beat(&old_token, install), IP).await.unwrap();
+            assert_eq!(answer.status, "superseded", "{install}");
+            assert!(answer.token.is_none(), "{install} was handed a token");
+            assert!(answer.entitlements.features.is_empty(), "no live entitlements for a dead token");
+        }
+        backend.flush_heartbeats().await.unwrap();
+        let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
+        assert!(anomalies.iter().any(|a| a.kind == "superseded_token"), "{anomalies:?}");
+        let current = backend.heartbeat(&beat(&resent.token, "inst-a"), IP).await.unwrap();
+        assert_eq!(current.status, "active");
+        assert!(current.token.is_none());
+    }
+
+    async fn a_renewed_token_goes_only_to_installs_seen_before_it_was_signed(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, old_token) = licensed(&backend).await;
+        backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
+        // A renewal re-signs the license the way a resend does, but the old token is not
+        // suspect: recorded as renewed. inst-a was seen well before.
+        let renewed = backend.resend_license(&id, "test").await.unwrap();
+        db.sql(&[
+            "UPDATE superseded_tokens SET reason = 'renewed'",
+            "UPDATE installs SET first_seen = first_seen - 60",
+        ])
+        .await;
+        let known = backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        assert_eq!(known.status, "active");
+        assert_eq!(known.token.as_deref(), Some(renewed.token.as_str()));
+        let stranger = backend.heartbeat(&beat(&old_token, "inst-new"), IP).await.unwrap();
+        assert_eq!(stranger.status, "active");
+        assert!(stranger.token.is_none(), "an install never seen before gets no newer token");
+        backend.flush_heartbeats().await.unwrap();
+        let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
+        assert!(anomalies.iter().any(|a| a.kind == "unknown_install"), "{anomalies:?}");
+    }
+
+    async fn control_characters_in_a_heartbeat_are_refused(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, token) = licensed(&backend).await;
+        let mut nul = beat(&token, "inst-a");
+        nul.version = "1.0\0".into();
+        let mut escape = beat(&token, "inst-a");
+        escape.fingerprint = Some("fp\u{1b}[31m".into());
+        for bad in [nul, escape] {
+            let refused = backend.heartbeat(&bad, IP).await.unwrap_err();
+            assert!(matches!(&refused, Error::Invalid(m) if m.contains("control characters")), "{refused:?}");
+        }
+        backend.flush_heartbeats().await.unwrap();
+        assert!(backend.license_detail(&id).await.unwrap().heartbeats.is_empty());
     }
 
     async fn a_second_install_within_a_day_is_an_anomaly_unless_a_window_is_open(db: &TestDb) {
@@ -142,6 +194,32 @@ both_engines! {
         assert_eq!(backend.run_retention().await.unwrap().rolled_up, 0);
     }
 
+    async fn installs_are_paged_and_forgotten_after_90_days_unseen(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, _) = licensed(&backend).await;
+        let now = tessera_backend::now();
+        // 45 installs: 5 last seen 100 days ago, 40 seen today.
+        let records: Vec<HeartbeatRecord> = (0..45)
+            .map(|i| HeartbeatRecord {
+                license_id: id.clone(), at: if i < 5 { now - 100 * 86_400 } else { now - i },
+                install_id: format!("inst-{i:02}"), kid: None, version: "1.0".into(),
+                ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![],
+            })
+            .collect();
+        backend.store().record_heartbeats(&records).await.unwrap();
+        let first = backend.license_detail_page(&id, 0).await.unwrap();
+        assert_eq!((first.installs.len(), first.installs_total), (20, 45));
+        assert_eq!(first.installs[0].install_id, "inst-05", "most recently seen first");
+        let last = backend.license_detail_page(&id, 2).await.unwrap();
+        assert_eq!(last.installs.len(), 5);
+        let report = backend.run_retention().await.unwrap();
+        assert_eq!(report.installs_pruned, 5);
+        let after = backend.license_detail(&id).await.unwrap();
+        assert_eq!(after.installs_total, 40);
+        assert!(after.installs.iter().all(|i| i.install_id.as_str() >= "inst-05"));
+    }
+
     async fn key_adoption_counts_heartbeats_that_accept_a_kid(db: &TestDb) {
         let backend = db.backend().await;
         backend.generate_key(Some("k1"), "test").await.unwrap();
@@ -196,7 +274,7 @@ both_engines! {
         backend.revoke_license(&revoked, "chargeback", "test").await.unwrap();
         backend.resend_license(&resent, "test").await.unwrap();
         // Lookups made together are read together; each must still get its own license.
-        let cases = [(active.clone(), active_token, "active", false), (revoked.clone(), revoked_token, "revoked", false), (resent.clone(), old_token, "active", true)];
+        let cases = [(active.clone(), active_token, "active", false), (revoked.clone(), revoked_token, "revoked", false), (resent.clone(), old_token, "superseded", false)];
         let mut tasks = Vec::new();
         for round in 0..10 {
             for (id, token, status, rotates) in cases.clone() {

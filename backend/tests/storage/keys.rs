@@ -12,6 +12,39 @@ MC4CAQAwBQYDK2VwBCIEINX302mxqTC49aWfkZt8W4ePNVQGHynto0hHgDzK84J5
 ";
 
 both_engines! {
+    async fn racing_activations_and_retirements_never_leave_two_active_keys(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k0"), "test").await.unwrap();
+        for kid in ["k1", "k2", "k3"] {
+            backend.generate_key(Some(kid), "test").await.unwrap();
+        }
+        // Many requests at once: activate and retire the same keys from "different instances".
+        let mut tasks = Vec::new();
+        for round in 0..6 {
+            for kid in ["k1", "k2", "k3"] {
+                let backend = backend.clone();
+                let retire = (round + kid.len()) % 3 == 0;
+                tasks.push(tokio::spawn(async move {
+                    if retire {
+                        backend.retire_key(kid, "race").await.map(|_| ())
+                    } else {
+                        backend.activate_key(kid, "race").await.map(|_| ())
+                    }
+                }));
+            }
+        }
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(()) | Err(Error::Conflict(_)) => {}
+                Err(other) => panic!("a race answered {other:?}, not a conflict"),
+            }
+        }
+        let keys = backend.list_keys().await.unwrap();
+        let active: Vec<_> = keys.iter().filter(|k| k.status == KeyStatus::Active).collect();
+        assert_eq!(active.len(), 1, "{keys:?}");
+        assert!(active[0].retired_at.is_none(), "the active key was never retired: {keys:?}");
+    }
+
     async fn the_first_key_signs_and_later_ones_wait_as_accepted(db: &TestDb) {
         let backend = db.backend().await;
         let first = backend.generate_key(None, "test").await.unwrap();

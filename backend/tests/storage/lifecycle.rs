@@ -31,9 +31,21 @@ fn decoded(raw: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Every `.eml` the file mailer wrote, decoded.
+/// Every `.eml` the file mailer wrote, decoded. Each holds a token: readable by its owner only.
 fn read_mail(db: &TestDb) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = db.data_dir.join("mail");
+    if let Ok(meta) = std::fs::metadata(&dir) {
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o700,
+            "the mail directory is private"
+        );
+    }
+    for entry in std::fs::read_dir(&dir).into_iter().flatten() {
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an .eml file is readable by its owner only");
+    }
     let mut mails: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries

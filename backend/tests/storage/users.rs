@@ -5,6 +5,8 @@ use tessera_backend::Error;
 
 use crate::both_engines;
 
+const IP: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10));
+
 fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
 }
@@ -13,9 +15,9 @@ both_engines! {
     async fn a_user_signs_in_with_the_right_password_only(db: &TestDb) {
         let backend = db.backend().await;
         backend.create_user("op@example.com", Role::Operator, Some(secret("a long passphrase")), "test").await.unwrap();
-        assert!(matches!(backend.login("op@example.com", &secret("wrong passphrase!")).await, Err(Error::Unauthorized)));
-        assert!(matches!(backend.login("nobody@example.com", &secret("a long passphrase")).await, Err(Error::Unauthorized)));
-        let session = backend.login("OP@example.com", &secret("a long passphrase")).await.unwrap();
+        assert!(matches!(backend.login("op@example.com", &secret("wrong passphrase!"), IP).await, Err(Error::Unauthorized)));
+        assert!(matches!(backend.login("nobody@example.com", &secret("a long passphrase"), IP).await, Err(Error::Unauthorized)));
+        let session = backend.login("OP@example.com", &secret("a long passphrase"), IP).await.unwrap();
         assert_eq!(session.user.role, Role::Operator);
         let cookie = session.cookie_value.expose_secret().to_string();
         let user = backend.session_user(&cookie).await.unwrap().unwrap();
@@ -40,7 +42,7 @@ both_engines! {
         let row = backend.store().find_user_by_email("gen@example.com").await.unwrap().unwrap();
         assert!(row.password_hash.starts_with("$argon2id$"));
         assert!(!row.password_hash.contains(password.expose_secret()));
-        backend.login("gen@example.com", &password).await.unwrap();
+        backend.login("gen@example.com", &password, IP).await.unwrap();
     }
 
     async fn short_passwords_and_bad_emails_are_refused(db: &TestDb) {
@@ -57,7 +59,7 @@ both_engines! {
         let first = backend.bootstrap().await.unwrap();
         let (email, password) = first.admin.unwrap();
         assert!(first.created_key.is_some());
-        let session = backend.login(&email, &password).await.unwrap();
+        let session = backend.login(&email, &password, IP).await.unwrap();
         assert_eq!(session.user.role, Role::Sysadmin);
         let second = backend.bootstrap().await.unwrap();
         assert!(second.admin.is_none() && second.created_key.is_none());

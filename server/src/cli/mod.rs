@@ -5,6 +5,7 @@
 
 mod admin;
 mod api_token;
+mod audit;
 mod keys;
 mod license;
 mod listing;
@@ -49,6 +50,9 @@ enum Command {
     /// Housekeeping.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
+    /// Verify the audit log's hash chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,11 +103,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ApiToken(cmd) => api_token::run(cmd, connect(config).await?)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Audit(cmd) => audit::run(cmd, connect(config).await?).await,
         Command::Maintenance(MaintenanceCommand::Retention) => {
             let report = connect(config).await?.run_retention().await?;
             println!(
-                "rolled {} heartbeat row(s) into per-day rows",
-                report.rolled_up
+                "rolled {} heartbeat row(s) into per-day rows; forgot {} install(s) unseen for 90 days",
+                report.rolled_up, report.installs_pruned
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -124,6 +129,18 @@ fn init_tracing(filter: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+    // A panic is logged once, through tracing, where it happened; the server's catch-panic
+    // layer then answers a plain 500 without logging it again.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info.location().map(ToString::to_string).unwrap_or_default();
+        tracing::error!(panic.message = %message, panic.location = %location, "panic");
+    }));
 }
 
 /// The actor recorded in the audit log for CLI actions.

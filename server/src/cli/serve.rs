@@ -1,15 +1,29 @@
-//! `tessera serve`: migrate, bootstrap on first start, serve.
+//! `tessera serve`: migrate, bootstrap on first start, serve; on SIGTERM or SIGINT drain the
+//! requests in flight, stop the background jobs, flush the heartbeat writer and exit 0.
+
+use std::time::Duration;
 
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 use tessera_backend::{Backend, Config};
 
+use crate::shutdown::{self, Stopping};
+
 pub(super) async fn run(config: Config) -> anyhow::Result<()> {
+    // First of all, so a SIGTERM during start-up stops the server cleanly once it is up.
+    let signals = shutdown::Signals::listen();
     let bind = config.bind.clone();
+    let drain = Duration::from_secs(config.shutdown_grace_secs);
     let backend = Backend::connect(config)
         .await
         .context("cannot open the Studio's database")?;
     let first = backend.bootstrap().await.context("first-start setup")?;
+    if let Some(dir) = backend.mail_file_dir() {
+        tracing::warn!(
+            mail.dir = %dir.display(),
+            "no SMTP server configured (TESSERA_SMTP_URL): license e-mails, tokens included, are written as .eml files there, readable only by this user; keep that directory private"
+        );
+    }
     if let Some(kid) = &first.created_key {
         println!("created signing key {kid}");
     }
@@ -26,17 +40,38 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("Tessera is listening on http://{}", listener.local_addr()?);
-    tokio::spawn(nightly(backend.clone()));
-    crate::web::serve(backend, listener).await
+    let (stop_jobs, stopping) = shutdown::switch();
+    let jobs = tokio::spawn(nightly(backend.clone(), stopping));
+    let stop = async {
+        let signal = signals.requested().await;
+        tracing::info!(signal, "stopping: draining requests in flight");
+    };
+    let served = crate::web::serve(backend.clone(), listener, stop, drain).await;
+    stop_jobs.stop();
+    if let Err(err) = jobs.await {
+        tracing::error!(error = %err, "a background job failed while stopping");
+    }
+    // Every heartbeat answered so far is in the writer's queue: write it before exiting.
+    backend
+        .flush_heartbeats()
+        .await
+        .context("flushing heartbeats on shutdown")?;
+    served?;
+    tracing::info!("stopped cleanly");
+    Ok(())
 }
 
 /// Nightly housekeeping (safe on every instance: the roll-up is idempotent).
-async fn nightly(backend: Backend) {
-    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(86_400));
+async fn nightly(backend: Backend, mut stopping: Stopping) {
+    let mut every_day = tokio::time::interval(Duration::from_secs(86_400));
     loop {
-        every_day.tick().await;
+        tokio::select! {
+            _ = every_day.tick() => {}
+            () = stopping.fired() => return,
+        }
         if let Err(err) = backend.run_retention().await {
             tracing::error!(error = %err, "heartbeat retention failed");
         }
+        backend.check_audit_chain_nightly().await;
     }
 }

@@ -1,13 +1,21 @@
-//! Sign-in, sign-out and the session layer.
+//! Sign-in, sign-out, the session layer and its defences against cross-site request forgery.
 //!
-//! The session cookie is HttpOnly, SameSite=Strict, and Secure when the Studio is served over
-//! TLS (its public URL is https, or a proxy says `X-Forwarded-Proto: https`). Pages need a
-//! signed-in user; anonymous visitors are sent to `/login`. Server functions and API routes
-//! check roles themselves and answer 401/403.
+//! The session cookie is HttpOnly and SameSite=Strict; when the public URL is `https://` it is
+//! also Secure and named with the `__Host-` prefix, so no sibling subdomain can set or shadow
+//! it. Pages need a signed-in user; anonymous visitors are sent to `/login`. Server functions
+//! and API routes check roles themselves and answer 401/403.
+//!
+//! A state-changing request carrying the session cookie (and every sign-in and sign-out) must
+//! come from Tessera's own pages: its `Origin` (or, without one, its `Referer`) must be the
+//! public URL, and a form post must carry the form token bound to the cookie (see
+//! [`tessera_backend::auth::FormToken`]). Otherwise it is refused with 403 before any handler
+//! runs. The sign-in form has a cookie of its own for its token, so a forged sign-in (login
+//! CSRF) is refused too.
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::{CONTENT_TYPE, COOKIE, ORIGIN, REFERER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -15,79 +23,241 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use tessera_backend::Error;
 
-use super::AppState;
+use super::{AppState, ClientIp};
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain http (`__Host-tessera_session` over https).
 pub const SESSION_COOKIE: &str = "tessera_session";
+/// Name of the sign-in form's cookie over plain http (`__Host-tessera_csrf` over https).
+pub const FORM_COOKIE: &str = "tessera_csrf";
+/// Largest form body read to check its token (the API's own limit).
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// Paths anyone may open without signing in.
 const PUBLIC_PREFIXES: &[&str] = &[
     "/login",
     "/auth/",
     "/healthz",
+    "/metrics",
     "/.well-known/",
     "/pkg/",
     "/api/",
     "/favicon",
 ];
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+/// The cookies' names and attributes, fixed by the public URL.
+struct Cookies {
+    secure: bool,
 }
 
-fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
-    state.backend.config().public_url.starts_with("https://")
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+impl Cookies {
+    fn of(state: &AppState) -> Self {
+        Self {
+            secure: state.backend.config().public_url.starts_with("https://"),
+        }
+    }
+
+    fn name(&self, base: &str) -> String {
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_string()
+        }
+    }
+
+    fn read(&self, headers: &HeaderMap, base: &str) -> Option<String> {
+        let name = self.name(base);
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value.to_string())
+    }
+
+    /// `Max-Age` `None` makes a cookie that ends with the browser session.
+    fn header(&self, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let age = max_age
+            .map(|a| format!("; Max-Age={a}"))
+            .unwrap_or_default();
+        let cookie = format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Strict{age}{secure}",
+            self.name(base)
+        );
+        HeaderValue::from_str(&cookie).expect("cookie values are base64url")
+    }
 }
 
-fn cookie_header(value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    );
-    HeaderValue::from_str(&cookie).expect("cookie values are base64url")
-}
-
-/// Resolves the session cookie into the signed-in user (a request extension) and sends
-/// anonymous visitors of pages to `/login`.
+/// Resolves the session cookie into the signed-in user and the form token (request
+/// extensions), sends anonymous visitors of pages to `/login`, and refuses forged
+/// state-changing requests.
 pub async fn session_layer(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if let Some(cookie) = session_cookie(request.headers()) {
-        match state.backend.session_user(&cookie).await {
+    let cookies = Cookies::of(&state);
+    let session = cookies.read(request.headers(), SESSION_COOKIE);
+    let mut signed_in = false;
+    if let Some(cookie) = &session {
+        match state.backend.session_user(cookie).await {
             Ok(Some(user)) => {
                 request.extensions_mut().insert(user);
+                request
+                    .extensions_mut()
+                    .insert(state.backend.form_token(cookie));
+                signed_in = true;
             }
             Ok(None) => {}
             Err(err) => tracing::error!(error = %err, "session lookup failed"),
         }
     }
-    let path = request.uri().path();
+    let path = request.uri().path().to_string();
     let public = PUBLIC_PREFIXES
         .iter()
         .any(|prefix| path.starts_with(prefix));
-    let signed_in = request
-        .extensions()
-        .get::<tessera_backend::auth::AuthUser>()
-        .is_some();
     if !public && !signed_in {
         return Redirect::to("/login").into_response();
     }
-    next.run(request).await
+    let form_cookie = cookies.read(request.headers(), FORM_COOKIE);
+    let mut new_form_cookie = None;
+    if !signed_in {
+        let value = match form_cookie.clone() {
+            Some(value) => value,
+            None if path == "/login" => {
+                let fresh = state.backend.new_form_cookie();
+                new_form_cookie = Some(fresh.clone());
+                fresh
+            }
+            None => String::new(),
+        };
+        if !value.is_empty() {
+            request
+                .extensions_mut()
+                .insert(state.backend.form_token(&value));
+        }
+    }
+    let changes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes && (signed_in || path.starts_with("/auth/")) {
+        if let Err(refused) = same_origin(&state, request.headers(), &path) {
+            return *refused;
+        }
+        let bound_to = match path.as_str() {
+            "/auth/login" => form_cookie,
+            _ if signed_in => session,
+            _ => None,
+        };
+        // Signing out without a session ends nothing: no token to ask for.
+        let nothing_to_end = path == "/auth/logout" && !signed_in;
+        if !nothing_to_end {
+            request = match check_form_token(&state, request, bound_to.as_deref(), &path).await {
+                Ok(request) => request,
+                Err(refused) => return *refused,
+            };
+        }
+    }
+    let mut response = next.run(request).await;
+    if let Some(value) = new_form_cookie {
+        response
+            .headers_mut()
+            .append(SET_COOKIE, cookies.header(FORM_COOKIE, &value, None));
+    }
+    response
 }
 
-/// The sign-in form's fields.
+fn forbidden(path: &str, why: &str) -> Response {
+    tracing::warn!(http.path = %path, reason = why, "refused a possibly forged request");
+    let message = format!("forbidden: {why}");
+    if path.starts_with("/api/") {
+        let body = serde_json::json!({ "error": "forbidden", "message": message });
+        (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+    } else {
+        (StatusCode::FORBIDDEN, message).into_response()
+    }
+}
+
+/// The scheme, host and port of a URL (`https://licenses.example.com`).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// The request's `Origin`, or without one its `Referer`, must be the public URL's origin.
+fn same_origin(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(), Box<Response>> {
+    let expected = origin_of(&state.backend.config().public_url);
+    let claimed = headers
+        .get(ORIGIN)
+        .or_else(|| headers.get(REFERER))
+        .and_then(|v| v.to_str().ok())
+        .map(origin_of);
+    match claimed {
+        Some(origin) if origin.eq_ignore_ascii_case(expected) => Ok(()),
+        Some(_) => Err(Box::new(forbidden(
+            path,
+            "the request came from another site",
+        ))),
+        None => Err(Box::new(forbidden(
+            path,
+            "the request names no Origin or Referer, so it cannot be shown to come from this site",
+        ))),
+    }
+}
+
+/// A form post (outside the server functions under `/api/`) must carry the form token bound
+/// to `cookie`. The body is read (up to 2 MB) and handed on unchanged.
+async fn check_form_token(
+    state: &AppState,
+    request: Request,
+    cookie: Option<&str>,
+    path: &str,
+) -> Result<Request, Box<Response>> {
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if path.starts_with("/api/") {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = if is_form {
+        axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response())?
+    } else {
+        Bytes::new()
+    };
+    let presented = form_field(&bytes, "csrf");
+    let valid = match (cookie, presented.as_deref()) {
+        (Some(cookie), Some(token)) => state.backend.form_token_matches(cookie, token),
+        _ => false,
+    };
+    if !valid {
+        return Err(Box::new(forbidden(
+            path,
+            "the form is missing its security token or it has expired; reload the page and try again",
+        )));
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// The sign-in form's fields (`csrf` was checked by the session layer).
 #[derive(Deserialize)]
 pub struct LoginForm {
     email: String,
@@ -95,23 +265,36 @@ pub struct LoginForm {
 }
 
 /// `POST /auth/login`: on success a session cookie and a redirect to the overview; otherwise
-/// back to the form with the reason.
+/// back to the form with the reason, or 429 with `Retry-After` while sign-ins are refused.
 pub async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match state.backend.login(&form.email, &form.password).await {
+    let cookies = Cookies::of(&state);
+    match state.backend.login(&form.email, &form.password, ip).await {
         Ok(session) => {
             let max_age = session.expires_at - tessera_backend::now();
-            let cookie = cookie_header(
+            let cookie = cookies.header(
+                SESSION_COOKIE,
                 session.cookie_value.expose_secret(),
-                max_age,
-                is_tls(&state, &headers),
+                Some(max_age),
             );
             ([(SET_COOKIE, cookie)], Redirect::to("/")).into_response()
         }
         Err(Error::Unauthorized) => Redirect::to("/login?error=invalid").into_response(),
+        // A small fixed page: under a flood this answer is the common one, and it must cost
+        // next to nothing (no page rendering).
+        Err(Error::RateLimited { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, retry_after_secs.to_string())],
+            axum::response::Html(format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in · Tessera</title></head>\
+                 <body><p role=\"alert\">Too many sign-in attempts. Wait {retry_after_secs} s, then \
+                 <a href=\"/login\">try again</a>.</p></body></html>"
+            )),
+        )
+            .into_response(),
         Err(err) => {
             tracing::error!(error = %err, "sign-in failed");
             Redirect::to("/login?error=unavailable").into_response()
@@ -121,15 +304,45 @@ pub async fn login(
 
 /// `POST /auth/logout`: ends the session and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(cookie) = session_cookie(&headers) {
+    let cookies = Cookies::of(&state);
+    if let Some(cookie) = cookies.read(&headers, SESSION_COOKIE) {
         if let Err(err) = state.backend.logout(&cookie).await {
             tracing::error!(error = %err, "sign-out failed");
         }
     }
-    let cleared = cookie_header("", 0, is_tls(&state, &headers));
+    let cleared = cookies.header(SESSION_COOKIE, "", Some(0));
     (
         [(SET_COOKIE, cleared)],
         Redirect::to("/login?error=signed_out"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://l.example.com/licenses?x=1"),
+            "https://l.example.com"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(origin_of("http://127.0.0.1:3000/"), "http://127.0.0.1:3000");
+        assert_ne!(
+            origin_of("https://l.example.com.evil.example/"),
+            "https://l.example.com"
+        );
+    }
+
+    #[test]
+    fn a_form_field_is_read_from_an_encoded_body() {
+        assert_eq!(
+            form_field(b"a=1&csrf=x%2By&b=2", "csrf").as_deref(),
+            Some("x+y")
+        );
+        assert_eq!(form_field(b"a=1", "csrf"), None);
+        assert_eq!(form_field(b"\xff\xfe", "csrf"), None);
+    }
 }

@@ -11,10 +11,11 @@ use axum::Form;
 use leptos::prelude::provide_context;
 use tessera_app::serverfns::licenses::FormOutcome;
 use tessera_app::shell;
-use tessera_backend::auth::{AuthUser, Role};
+use tessera_backend::auth::{AuthUser, FormToken, Role};
 use tessera_backend::licenses::lifecycle::Transfer;
 use tessera_backend::licenses::{IssueRequest, Issued, SupportPeriod};
 use tessera_backend::Error;
+use tessera_license::LicenseId;
 
 use super::AppState;
 use crate::input::{parse_seats, split_list};
@@ -81,6 +82,9 @@ pub(super) async fn render(
     *request.headers_mut() = parts.headers.clone();
     if let Some(user) = parts.extensions.get::<AuthUser>() {
         request.extensions_mut().insert(user.clone());
+    }
+    if let Some(token) = parts.extensions.get::<FormToken>() {
+        request.extensions_mut().insert(token.clone());
     }
     let (backend, options) = (state.backend.clone(), state.leptos.clone());
     let handler = leptos_axum::render_app_async_with_context(
@@ -207,6 +211,10 @@ pub async fn act(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
+    // A malformed id names no license; it never reaches a query, a redirect or a page.
+    if LicenseId::parse(&id).is_err() {
+        return (StatusCode::NOT_FOUND, "no such license").into_response();
+    }
     let backend = &state.backend;
     let here = format!("/licenses/{id}");
     let result = match action.as_str() {

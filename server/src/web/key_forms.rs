@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use tessera_backend::auth::Role;
+use tessera_license::Kid;
 
 use super::forms::{field, refusal, render, require, Fields};
 use super::AppState;
@@ -21,6 +22,12 @@ pub async fn act(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
+    // A malformed kid names no key; it never reaches a query, a redirect or a page.
+    if let [kid, _] = path.as_slice() {
+        if Kid::parse(kid).is_err() {
+            return (StatusCode::NOT_FOUND, "no such key").into_response();
+        }
+    }
     let backend = &state.backend;
     let kid_field = Some(field(&fields, "kid")).filter(|k| !k.is_empty());
     let result = match path

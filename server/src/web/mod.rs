@@ -7,8 +7,11 @@ mod client_ip;
 mod error;
 mod forms;
 mod key_forms;
+mod metrics;
 mod public;
+mod server_fn_edges;
 
+use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -22,6 +25,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tessera_app::{shell, App};
 use tessera_backend::{Backend, Config};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::SESSION_COOKIE;
@@ -33,6 +37,19 @@ pub use error::{ApiError, JsonBody, Params};
 pub struct AppState {
     pub backend: Backend,
     pub leptos: LeptosOptions,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: std::sync::Arc<metrics::HttpMetrics>,
+}
+
+impl AppState {
+    /// The state for a backend and Leptos' options.
+    pub fn new(backend: Backend, leptos: LeptosOptions) -> Self {
+        Self {
+            backend,
+            leptos,
+            metrics: std::sync::Arc::default(),
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -64,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos.clone();
     Router::new()
         .route("/healthz", get(public::healthz))
+        .route("/metrics", get(metrics::endpoint))
         .route("/.well-known/jwks.json", get(public::jwks))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -80,9 +98,24 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(server_fn_edges::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        // A backstop: no input may drop a connection. The panic hook has logged it once.
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error",
+                )
+                    .into_response()
+            },
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
@@ -96,24 +129,42 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until the process is stopped.
-pub async fn serve(backend: Backend, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+/// Serves the application on `listener` until `stop` resolves, then stops accepting, lets
+/// in-flight requests finish for at most `drain`, and returns. Heartbeats answered by then are
+/// queued in the backend's writer: the caller flushes it.
+pub async fn serve(
+    backend: Backend,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    drain: std::time::Duration,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let leptos = leptos_options(backend.config(), addr);
-    let app = router(AppState {
-        backend: backend.clone(),
-        leptos,
-    });
+    let app = router(AppState::new(backend, leptos));
     tracing::info!(%addr, "serving");
-    axum::serve(
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(async move {
+        let _ = stopped.await;
+    });
+    let mut server = tokio::spawn(server.into_future());
+    tokio::select! {
+        finished = &mut server => return finished?.map_err(Into::into),
+        () = stop => {}
+    }
+    let _ = stopping.send(());
+    match tokio::time::timeout(drain, &mut server).await {
+        Ok(finished) => finished??,
+        Err(_) => {
+            tracing::warn!(
+                drain_secs = drain.as_secs(),
+                "requests still running after the drain period; closing them"
+            );
+            server.abort();
+        }
+    }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -8,16 +8,16 @@ use crate::both_engines;
 use crate::helpers::{client, TestApp};
 
 /// Who may call: `None` is anyone.
-type Min = Option<Role>;
+pub(crate) type Min = Option<Role>;
 
-const FORM: &str = "application/x-www-form-urlencoded";
-const JSON: &str = "application/json";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const JSON: &str = "application/json";
 
 /// (method, path, body, least role). Bodies are harmless: missing ids or empty input.
 /// A request body: content type and text.
-type Body = Option<(&'static str, &'static str)>;
+pub(crate) type Body = Option<(&'static str, &'static str)>;
 
-const ROUTES: &[(&str, &str, Body, Min)] = &[
+pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/healthz", None, None),
     ("GET", "/.well-known/jwks.json", None, None),
     ("GET", "/login", None, None),
@@ -84,6 +84,7 @@ const ROUTES: &[(&str, &str, Body, Min)] = &[
         Some(Role::Sysadmin),
     ),
     ("POST", "/api/whoami", Some((FORM, "")), None),
+    ("POST", "/api/form_token", Some((FORM, "")), None),
     ("POST", "/api/last_form_outcome", Some((FORM, "")), None),
     (
         "POST",
@@ -130,7 +131,7 @@ const ROUTES: &[(&str, &str, Body, Min)] = &[
 ];
 
 /// The internal API takes bearer tokens only: a session cookie of any role is not enough.
-const BEARER_ONLY: &[(&str, &str, Body)] = &[
+pub(crate) const BEARER_ONLY: &[(&str, &str, Body)] = &[
     ("GET", "/api/v1/licenses?email=a@example.com", None),
     ("POST", "/api/v1/licenses", Some((JSON, "{}"))),
     ("GET", "/api/v1/licenses/lic_missing", None),
@@ -166,14 +167,30 @@ async fn call(
     body: Option<(&str, &str)>,
     cookie: Option<&str>,
 ) -> (u16, String) {
-    let mut request = client().request(method.parse().unwrap(), app.url(path));
+    call_from(app, method, path, body, cookie, crate::helpers::ORIGIN).await
+}
+
+/// Calls as a page from `origin` would: a form post carries the session's form token.
+async fn call_from(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+    cookie: Option<&str>,
+    origin: &str,
+) -> (u16, String) {
+    let mut request = client()
+        .request(method.parse().unwrap(), app.url(path))
+        .header("origin", origin);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
     if let Some((content_type, body)) = body {
-        request = request
-            .header("content-type", content_type)
-            .body(body.to_string());
+        let mut body = body.to_string();
+        if let (FORM, Some(cookie), false) = (content_type, cookie, path.starts_with("/api/")) {
+            body = format!("{body}&csrf={}", app.csrf(cookie));
+        }
+        request = request.header("content-type", content_type).body(body);
     }
     let response = request.send().await.unwrap();
     let location = response
@@ -212,6 +229,34 @@ both_engines! {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    async fn every_change_from_another_origin_is_refused_and_changes_nothing(app: &TestApp) {
+        let id = app.backend.issue_license(&crate::helpers::sample_license(), "test").await.unwrap().license.id;
+        let mut cookies = Vec::new();
+        for role in Role::ALL {
+            cookies.push((role, app.cookie_for(role).await));
+        }
+        let audit_rows = || async {
+            app.backend.audit_trail(&Default::default(), None, 500).await.unwrap().len()
+        };
+        let before = audit_rows().await;
+        let mut wrong = Vec::new();
+        // A real license id, so an accepted request would have changed something.
+        let real = |path: &str| path.replace("lic_missing", &id);
+        for (method, path, body, _) in ROUTES.iter().filter(|(m, ..)| *m == "POST") {
+            for (role, cookie) in &cookies {
+                for origin in ["https://evil.example", "null", "http://127.0.0.1:3000.evil.example"] {
+                    let (status, _) = call_from(app, method, &real(path), *body, Some(cookie), origin).await;
+                    if status != 403 {
+                        wrong.push(format!("{method} {path} as {role:?} from {origin}: {status}"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert_eq!(audit_rows().await, before, "a refused request changed nothing");
+        assert_eq!(app.backend.get_license(&id).await.unwrap().status, "active");
     }
 }
 

@@ -29,8 +29,7 @@ fn issue_form<'a>(email: &'a str, domains: &'a str) -> Vec<(&'a str, &'a str)> {
 both_engines! {
     async fn the_issue_form_shows_the_token_once_and_keeps_input_on_refusal(app: &TestApp) {
         let operator = app.cookie_for(Role::Operator).await;
-        let page = client().post(app.url("/licenses/new")).header("cookie", &operator)
-            .form(&issue_form("buyer@example.com", "example.com")).send().await.unwrap();
+        let page = app.post_form("/licenses/new", &operator, &issue_form("buyer@example.com", "example.com")).await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains("This token is shown once"), "{html}");
@@ -39,8 +38,7 @@ both_engines! {
         assert_eq!(license.company, "Form Corp");
         assert!(html.contains("eyJhbGciOiJFZERTQSI"), "the token is on the page");
 
-        let refused = client().post(app.url("/licenses/new")).header("cookie", &operator)
-            .form(&issue_form("other@example.com", "app.example.com")).send().await.unwrap();
+        let refused = app.post_form("/licenses/new", &operator, &issue_form("other@example.com", "app.example.com")).await;
         assert_eq!(refused.status(), 422);
         let html = refused.text().await.unwrap();
         assert!(html.contains("subdomain") && html.contains("other@example.com"), "the refusal keeps what was typed");
@@ -53,18 +51,14 @@ both_engines! {
     async fn revoking_from_the_detail_page_redirects_back_showing_revoked(app: &TestApp) {
         app.backend.generate_key(None, "t").await.ok();
         let operator = app.cookie_for(Role::Operator).await;
-        let issued = client().post(app.url("/licenses/new")).header("cookie", &operator)
-            .form(&issue_form("r@example.com", "localhost")).send().await.unwrap().text().await.unwrap();
+        let issued = app.post_form("/licenses/new", &operator, &issue_form("r@example.com", "localhost")).await.text().await.unwrap();
         let id = format!("lic_{}", issued.split("/licenses/lic_").nth(1).unwrap().split('"').next().unwrap());
         let viewer = app.cookie_for(Role::Viewer).await;
-        let forbidden = client().post(app.url(&format!("/licenses/{id}/revoke"))).header("cookie", &viewer)
-            .form(&[("reason", "x")]).send().await.unwrap();
+        let forbidden = app.post_form(&format!("/licenses/{id}/revoke"), &viewer, &[("reason", "x")]).await;
         assert_eq!(forbidden.status(), 403);
-        let empty = client().post(app.url(&format!("/licenses/{id}/revoke"))).header("cookie", &operator)
-            .form(&[("reason", " ")]).send().await.unwrap();
+        let empty = app.post_form(&format!("/licenses/{id}/revoke"), &operator, &[("reason", " ")]).await;
         assert_eq!(empty.status(), 422);
-        let done = client().post(app.url(&format!("/licenses/{id}/revoke"))).header("cookie", &operator)
-            .form(&[("reason", "chargeback")]).send().await.unwrap();
+        let done = app.post_form(&format!("/licenses/{id}/revoke"), &operator, &[("reason", "chargeback")]).await;
         assert_eq!(done.status(), 303);
         let detail = client().get(app.url(&format!("/licenses/{id}?done=revoke"))).header("cookie", &operator).send().await.unwrap().text().await.unwrap();
         assert!(detail.contains("license-status") && detail.contains(">revoked<") && detail.contains("chargeback"), "{detail}");

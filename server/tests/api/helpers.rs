@@ -16,11 +16,38 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// The origin the test servers are configured with (the default public URL): browsers send
+/// it on every form post and `fetch`, and the server refuses changes from any other.
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// A client that does not follow redirects and sends `Origin` as a browser on the Studio's
+/// own pages would.
 pub fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", ORIGIN.parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A client that sends no `Origin` (a script, or a site whose browser hides it).
+pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// The value of the hidden `csrf` field in a page's HTML.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find(r#"name="csrf""#)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let value = tag.split(r#"value=""#).nth(1)?;
+    Some(value[..value.find('"')?].to_string())
 }
 
 impl TestApp {
@@ -42,10 +69,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let leptos = web::leptos_options(backend.config(), addr);
-        let app = web::router(AppState {
-            backend: backend.clone(),
-            leptos,
-        });
+        let app = web::router(AppState::new(backend.clone(), leptos));
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -67,18 +91,60 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// Signs in through the form and returns the `Cookie` header value to send.
-    pub async fn sign_in(&self, email: &str, password: &str) -> String {
-        let response = client()
+    /// Opens the sign-in page as a browser would: its form cookie (`name=value`) and the
+    /// form token in its HTML.
+    pub async fn login_form(&self) -> (String, String) {
+        let page = client().get(self.url("/login")).send().await.unwrap();
+        let cookie = page.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let token = csrf_in(&page.text().await.unwrap()).expect("the sign-in form has a token");
+        (cookie, token)
+    }
+
+    /// Posts the sign-in form with its cookie and token.
+    pub async fn post_login(&self, email: &str, password: &str) -> reqwest::Response {
+        let (cookie, token) = self.login_form().await;
+        client()
             .post(self.url("/auth/login"))
-            .form(&[("email", email), ("password", password)])
+            .header("cookie", cookie)
+            .form(&[("email", email), ("password", password), ("csrf", &token)])
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Signs in through the form and returns the `Cookie` header value to send.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response = self.post_login(email, password).await;
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/");
         let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
         set_cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// The form token that goes with a session cookie (`name=value`), as its pages carry it.
+    pub fn csrf(&self, cookie: &str) -> String {
+        let value = cookie.split_once('=').map_or(cookie, |(_, v)| v);
+        self.backend.form_token(value).0
+    }
+
+    /// Posts a form as the Studio's own page would: same origin, with the session's token.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf(cookie);
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &token));
+        client()
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A signed-in cookie for a new user of `role`.

@@ -1,11 +1,15 @@
 //! HTTP tests: the real router on port 0 with a fresh database, on SQLite and PostgreSQL.
 
 mod authz;
+mod csrf;
 mod forms;
 mod helpers;
+mod hostile;
+mod metrics;
 mod pages;
 mod public;
 mod rest;
+mod sign_in;
 
 /// Expands each test into a `sqlite` and a `postgres` variant.
 #[macro_export]

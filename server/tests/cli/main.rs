@@ -1,8 +1,10 @@
 //! The `tessera` binary as an operator uses it, on SQLite and PostgreSQL, plus interop with
 //! an independent JOSE implementation (PyJWT).
 
+mod audit;
 mod interop;
 mod keys_and_licenses;
+mod shutdown;
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};

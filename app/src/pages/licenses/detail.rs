@@ -1,6 +1,7 @@
 //! `/licenses/:id`: claims, status history, heartbeats, installs, anomalies, support
 //! countdown, and the actions (resend, transfer, revoke, multi-install window).
 
+use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -14,24 +15,24 @@ use crate::serverfns::licenses::{
 const BOX: &str = "rounded-xl border border-slate-200 bg-white p-5";
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
 
-fn actions(d: &LicenseDetailView) -> impl IntoView {
+fn actions(d: &LicenseDetailView, token: &str) -> impl IntoView {
     let id = d.summary.id.clone();
     let post = move |action: &str| format!("/licenses/{id}/{action}");
     view! {
         <section class=BOX aria-label="Actions">
             <h2 class="mb-3 font-semibold">"Actions"</h2>
-            <form method="post" action=post("resend" ) class="mb-4">
+            <form method="post" action=post("resend" ) class="mb-4"><CsrfField token=token.to_string()/>
                 <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Resend (re-sign and e-mail)"</button>
             </form>
-            <form method="post" action=post("multi-install") class="mb-4">
+            <form method="post" action=post("multi-install") class="mb-4"><CsrfField token=token.to_string()/>
                 <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Grant a 7-day multi-install window"</button>
             </form>
-            <form method="post" action=post("revoke") class="mb-4 space-y-2">
+            <form method="post" action=post("revoke") class="mb-4 space-y-2"><CsrfField token=token.to_string()/>
                 <label for="reason" class="block text-sm font-medium">"Reason for revoking"</label>
                 <input id="reason" name="reason" required class=INPUT/>
                 <button type="submit" class="rounded bg-rose-700 px-3 py-1.5 text-sm text-white">"Revoke"</button>
             </form>
-            <form method="post" action=post("transfer") class="space-y-2">
+            <form method="post" action=post("transfer") class="space-y-2"><CsrfField token=token.to_string()/>
                 <h3 class="text-sm font-semibold">"Transfer to a new owner"</h3>
                 <label for="t_email" class="block text-sm">"New owner's e-mail"</label>
                 <input id="t_email" name="email" type="email" required class=INPUT/>
@@ -108,6 +109,23 @@ fn facts(d: &LicenseDetailView) -> impl IntoView {
     }
 }
 
+/// Newer/older links through the installs, when there is more than one page.
+fn installs_pager(d: &LicenseDetailView) -> impl IntoView {
+    let id = &d.summary.id;
+    let link = |page: i64, label: &'static str| {
+        view! { <a class="text-indigo-700 hover:underline" href=format!("/licenses/{id}?installs={page}")>{label}</a> }
+    };
+    (d.installs_pages > 1).then(|| {
+        view! {
+            <p class="mt-2 flex gap-4 text-sm" aria-label="Install pages">
+                {(d.installs_page > 0).then(|| link(d.installs_page - 1, "← Newer installs"))}
+                <span class="text-slate-500">{format!("page {} of {}", d.installs_page + 1, d.installs_pages)}</span>
+                {(d.installs_page + 1 < d.installs_pages).then(|| link(d.installs_page + 1, "Older installs →"))}
+            </p>
+        }
+    })
+}
+
 fn tables(d: &LicenseDetailView) -> impl IntoView {
     view! {
         <section class=BOX aria-label="Anomalies">
@@ -117,8 +135,9 @@ fn tables(d: &LicenseDetailView) -> impl IntoView {
             }}
         </section>
         <section class=BOX aria-label="Installs">
-            <h2 class="mb-2 font-semibold">"Installs seen"</h2>
+            <h2 class="mb-2 font-semibold">{format!("Installs seen ({})", d.installs_total)}</h2>
             <ul class="text-sm">{d.installs.iter().map(|(id, first, last, version)| view! { <li><span class="font-mono">{id.clone()}</span>{format!(" — v{version}, first {}, last {}", datetime(*first), datetime(*last))}</li> }).collect_view()}</ul>
+            {installs_pager(d)}
         </section>
         <section class=BOX aria-label="Heartbeats">
             <h2 class="mb-2 font-semibold">"Last heartbeats"</h2>
@@ -143,13 +162,24 @@ pub fn LicenseDetailPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = Resource::new(id, license_detail);
+    let installs_page = move || {
+        query
+            .read()
+            .get("installs")
+            .and_then(|p| p.parse::<i64>().ok())
+    };
+    let detail = Resource::new(
+        move || (id(), installs_page()),
+        |(id, page)| license_detail(id, page),
+    );
     let outcome = Resource::new(|| (), |_| last_form_outcome());
+    let csrf = use_form_token();
     let done = move || query.read().get("done");
     view! {
         <Title text="License · Tessera"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let token = csrf.value().await;
                 let signed = outcome.await.ok().flatten();
                 let rejected = match &signed { Some(FormOutcome::Rejected { message, .. }) => Some(message.clone()), _ => None };
                 match detail.await {
@@ -168,7 +198,7 @@ pub fn LicenseDetailPage() -> impl IntoView {
                                 <section class=BOX>{facts(&d)}</section>
                                 {tables(&d)}
                             </div>
-                            <div>{(d.can_act && d.summary.status == "active").then(|| actions(&d))}</div>
+                            <div>{(d.can_act && d.summary.status == "active").then(|| actions(&d, &token))}</div>
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),

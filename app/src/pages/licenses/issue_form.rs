@@ -2,6 +2,7 @@
 //! with JavaScript off; the server answers with this page again, showing the token once (or
 //! the refusal, with everything typed kept).
 
+use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -43,7 +44,7 @@ fn choice(
     }
 }
 
-fn form(values: Vec<(String, String)>) -> impl IntoView {
+fn form(values: Vec<(String, String)>, token: String) -> impl IntoView {
     let v = move |key: &str| {
         values
             .iter()
@@ -53,7 +54,7 @@ fn form(values: Vec<(String, String)>) -> impl IntoView {
     };
     let checked = |value: String| value == "on";
     view! {
-        <form method="post" action="/licenses/new" class="grid gap-4 rounded-xl border border-slate-200 bg-white p-6 sm:grid-cols-2">
+        <form method="post" action="/licenses/new" class="grid gap-4 rounded-xl border border-slate-200 bg-white p-6 sm:grid-cols-2"><CsrfField token/>
             {field("email", "Customer e-mail", "", v("email"), true)}
             {field("company", "Company", "", v("company"), true)}
             {field("tax_id", "Tax id (CIF/VAT)", "", v("tax_id"), false)}
@@ -93,11 +94,13 @@ fn form(values: Vec<(String, String)>) -> impl IntoView {
 #[component]
 pub fn IssueFormPage() -> impl IntoView {
     let outcome = Resource::new(|| (), |_| issue_form_outcome());
+    let csrf = use_form_token();
     view! {
         <Title text="Issue a license · Tessera"/>
         <h1 class="mb-4 text-2xl font-semibold">"Issue a license"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                let token = csrf.value().await;
                 match outcome.await {
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
                     Ok(Some(signed @ FormOutcome::Signed { .. })) => view! {
@@ -106,9 +109,9 @@ pub fn IssueFormPage() -> impl IntoView {
                     }.into_any(),
                     Ok(Some(FormOutcome::Rejected { message, values })) => view! {
                         <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
-                        {form(values)}
+                        {form(values, token)}
                     }.into_any(),
-                    Ok(None) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())]).into_any(),
+                    Ok(None) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())], token).into_any(),
                 }
             })}
         </Suspense>

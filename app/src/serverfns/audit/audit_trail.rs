@@ -29,7 +29,7 @@ pub async fn audit_trail(params: Vec<(String, String)>) -> Result<AuditPage, Ser
         .audit_trail(&filter, before, PAGE)
         .await
         .map_err(map_error)?;
-    let (chain_rows, broken) = match backend.verify_audit_chain().await.map_err(map_error)? {
+    let (chain_rows, broken) = match backend.audit_chain_status().await.map_err(map_error)? {
         ChainStatus::Intact { rows } => (rows, None),
         ChainStatus::Broken { seq, reason } => (seq - 1, Some((seq, reason))),
     };

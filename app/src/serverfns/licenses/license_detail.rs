@@ -4,13 +4,19 @@ use super::LicenseDetailView;
 
 /// Everything about one license. Any signed-in role.
 #[server(prefix = "/api", endpoint = "license_detail")]
-pub async fn license_detail(id: String) -> Result<LicenseDetailView, ServerFnError> {
+pub async fn license_detail(
+    id: String,
+    installs_page: Option<i64>,
+) -> Result<LicenseDetailView, ServerFnError> {
     use super::LicenseSummary;
     use crate::serverfns::guard::{authorise, map_error};
     use tessera_backend::auth::Role;
 
     let (backend, user) = authorise(Role::Viewer)?;
-    let d = backend.license_detail(&id).await.map_err(map_error)?;
+    let d = backend
+        .license_detail_page(&id, installs_page.unwrap_or(0))
+        .await
+        .map_err(map_error)?;
     let l = d.license;
     Ok(LicenseDetailView {
         can_act: user.role.allows(Role::Operator),
@@ -47,6 +53,11 @@ pub async fn license_detail(id: String) -> Result<LicenseDetailView, ServerFnErr
             .into_iter()
             .map(|h| (h.at, h.install_id, h.version, h.ip, h.kid))
             .collect(),
+        installs_total: d.installs_total,
+        installs_page: d.installs_page,
+        installs_pages: (d.installs_total + tessera_backend::licenses::query::INSTALLS_PER_PAGE
+            - 1)
+            / tessera_backend::licenses::query::INSTALLS_PER_PAGE,
         installs: d
             .installs
             .into_iter()

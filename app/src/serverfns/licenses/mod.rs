@@ -75,5 +75,9 @@ pub struct LicenseDetailView {
     pub history: Vec<(i64, String, String, String)>,
     pub heartbeats: Vec<(i64, String, String, String, Option<String>)>,
     pub installs: Vec<(String, i64, i64, String)>,
+    /// Installs seen in all, this page (from 0) and the number of pages.
+    pub installs_total: i64,
+    pub installs_page: i64,
+    pub installs_pages: i64,
     pub anomalies: Vec<(String, String, i64)>,
 }

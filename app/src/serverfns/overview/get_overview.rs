@@ -14,7 +14,7 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
     let keys = backend.list_keys().await.map_err(map_error)?;
     let licenses = backend.count_licenses().await.map_err(map_error)?;
     let (audit_rows, audit_broken_at) =
-        match backend.verify_audit_chain().await.map_err(map_error)? {
+        match backend.audit_chain_status().await.map_err(map_error)? {
             ChainStatus::Intact { rows } => (rows, None),
             ChainStatus::Broken { seq, .. } => (seq - 1, Some(seq)),
         };

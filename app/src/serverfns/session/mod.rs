@@ -1,7 +1,9 @@
 //! Who is signed in.
 
+mod form_token;
 mod whoami;
 
+pub use form_token::*;
 use serde::{Deserialize, Serialize};
 pub use whoami::*;
 

@@ -39,12 +39,16 @@ fn schemas() -> Value {
     json!({
         "Error": { "type": "object", "required": ["error", "message"], "properties": { "error": { "type": "string" }, "message": { "type": "string" } } },
         "HeartbeatRequest": { "type": "object", "required": ["token", "install_id", "version"], "properties": {
-            "token": { "type": "string" }, "install_id": { "type": "string" }, "version": { "type": "string" },
-            "accepted_kids": strings, "fingerprint": { "type": "string" } } },
+            "token": { "type": "string" },
+            "install_id": { "type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$" },
+            "version": { "type": "string", "minLength": 1, "maxLength": 64, "description": "No control characters (NUL included): 422 otherwise." },
+            "accepted_kids": strings,
+            "fingerprint": { "type": "string", "maxLength": 256, "description": "No control characters: 422 otherwise." } } },
         "HeartbeatAnswer": { "type": "object", "required": ["status", "revoked", "license_id", "entitlements"], "properties": {
-            "status": { "type": "string", "enum": ["active", "expired", "revoked", "refunded", "transferred"] },
+            "status": { "type": "string", "enum": ["active", "expired", "revoked", "refunded", "transferred", "superseded"],
+                "description": "`superseded`: the token presented was replaced by a resend (for instance because it may have leaked); it carries no live entitlements and never receives a token. Install the token the owner was sent." },
             "revoked": { "type": "boolean" }, "license_id": { "type": "string" }, "entitlements": { "type": "object" },
-            "token": { "type": "string", "description": "A newer token for this license, when the one presented is not the current one." } } },
+            "token": { "type": "string", "description": "The license's current token, when the one presented is older and was replaced by a renewal, and only for an install id that heartbeated for this license before the current token was signed. Never for a superseded (resent) token, never for an unknown install, never after a transfer (the old license answers `transferred`)." } } },
         "IssueRequest": { "type": "object", "required": ["email", "company", "tier", "product", "domains"], "properties": {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
             "tier": { "type": "string", "enum": ["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"] },
@@ -80,6 +84,7 @@ pub fn spec() -> Value {
         ("200", "HeartbeatAnswer"),
     );
     heartbeat["responses"]["429"] = json!({ "$ref": "#/components/responses/Error" });
+    heartbeat["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
     let mut list = op(
         "A customer's licenses",
         Some("licenses:read"),
