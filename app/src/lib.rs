@@ -15,6 +15,7 @@ use pages::audit::AuditPageView;
 use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
+use pages::{account::AccountPage, users::UsersPage};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
 
 /// The HTML document every page is rendered into.
@@ -43,7 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    components::csrf::provide_form_token();
     view! {
         <Stylesheet id="leptos" href="/pkg/tessera.css"/>
         <Title text="Tessera"/>
@@ -53,6 +53,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("licenses") view=LicenseListPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/new") view=IssueFormPage ssr=SsrMode::Async/>

@@ -69,6 +69,9 @@ pub struct AuthUser {
     pub id: String,
     pub email: String,
     pub role: Role,
+    /// Signed in with a generated or reset password: every page but choosing a new one is
+    /// closed until it is changed.
+    pub must_change_password: bool,
 }
 
 impl AuthUser {
@@ -88,6 +91,7 @@ impl From<&UserRow> for AuthUser {
             id: row.id.clone(),
             email: row.email.clone(),
             role: row.role,
+            must_change_password: row.must_change_password,
         }
     }
 }
@@ -134,11 +138,11 @@ pub(crate) fn password_matches(password: &str, phc: &str) -> bool {
 }
 
 /// Sign-in names are e-mails compared without regard to case.
-fn login_name(email: &str) -> std::result::Result<String, tessera_license::IdError> {
+pub(crate) fn login_name(email: &str) -> std::result::Result<String, tessera_license::IdError> {
     Email::parse(email).map(|e| e.as_ref().to_lowercase())
 }
 
-fn session_digest(cookie_value: &str) -> String {
+pub(crate) fn session_digest(cookie_value: &str) -> String {
     hex::encode(Sha256::digest(cookie_value.as_bytes()))
 }
 
@@ -174,6 +178,10 @@ impl Backend {
             role,
             password_hash,
             created_at: now(),
+            disabled_at: None,
+            // Whoever saw a generated password (the CLI's operator, a sysadmin) must not
+            // keep knowing it.
+            must_change_password: generated,
         };
         let audit = AuditEvent {
             at: row.created_at,
@@ -214,7 +222,7 @@ impl Backend {
             .check(password.expose_secret(), phc)
             .await?;
         let row = match (row, matches) {
-            (Some(row), true) => row,
+            (Some(row), true) if row.disabled_at.is_none() => row,
             (row, _) => {
                 let account = row.as_ref().map(|r| r.email.as_str());
                 self.login_guard.failed(account, ip);

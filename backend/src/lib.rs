@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP: the server and the app call these functions and map
 //! [`Error`] to answers.
 
+pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;

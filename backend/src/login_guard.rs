@@ -1,5 +1,5 @@
 //! Sign-in under attack. Password checks (argon2, ~19 MiB and tens of milliseconds each) run
-//! on a few dedicated threads, one per core, with a short bounded queue in front of them:
+//! on a few dedicated threads, one per two cores, with a short bounded queue in front of them:
 //! attempts beyond that are refused at once (429) instead of piling up memory. Dedicated
 //! threads, not the async runtime's blocking pool, because the allocator keeps each thread's
 //! freed argon2 memory for that thread: a few threads bound it, hundreds would not. Failures
@@ -65,8 +65,10 @@ pub struct LoginGuard {
 
 impl Default for LoginGuard {
     fn default() -> Self {
+        // Half the cores: the other half keeps answering everything else (health checks,
+        // heartbeats, pages) while a flood of sign-ins keeps the checkers busy.
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::with_checkers(cores.clamp(1, 8))
+        Self::with_checkers((cores / 2).clamp(1, 8))
     }
 }
 
@@ -183,6 +185,11 @@ impl LoginGuard {
             locked_until: 0,
         });
         bump(entry, at, IP_FREE_FAILURES);
+    }
+
+    /// The account proved its password (outside a sign-in): its failures are forgotten.
+    pub fn forget(&self, account: &str) {
+        lock(&self.accounts).remove(account);
     }
 
     /// A successful sign-in clears the account's failures (the IP's stay: one good password

@@ -1,6 +1,6 @@
 //! Housekeeping that runs nightly in `tessera serve` (and on demand with
 //! `tessera maintenance retention`): heartbeats older than 90 days become per-day rows, and
-//! installs unseen for 90 days are forgotten.
+//! installs unseen for 90 days are forgotten; expired sign-in sessions are deleted.
 //! Safe on every instance at once: the roll-up is one transaction and idempotent.
 
 use crate::store::RetentionReport;
@@ -16,9 +16,11 @@ impl Backend {
         let before = now() - HEARTBEAT_RETENTION_SECS;
         let mut report = self.store.roll_up_heartbeats(before).await?;
         report.installs_pruned = self.store.prune_installs(before).await?;
+        report.sessions_purged = self.store.purge_expired_sessions(now()).await?;
         tracing::info!(
             heartbeats.rolled_up = report.rolled_up,
             installs.pruned = report.installs_pruned,
+            sessions.purged = report.sessions_purged,
             "heartbeat retention done"
         );
         Ok(report)

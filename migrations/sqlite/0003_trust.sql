@@ -12,3 +12,9 @@ CREATE TABLE superseded_tokens (
 CREATE INDEX superseded_tokens_license ON superseded_tokens (license_id);
 
 CREATE INDEX installs_last_seen ON installs (last_seen);
+
+-- Accounts: a disabled user cannot sign in and has no sessions; a reset password (and the
+-- first administrator's generated one) must be replaced at the next sign-in.
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_expires ON sessions (expires_at);

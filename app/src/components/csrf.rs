@@ -1,9 +1,11 @@
 //! The hidden anti-forgery field every state-changing form carries. The server refuses a form
 //! post without the token bound to the browser's cookie (see the server's session layer).
 //!
-//! The token is loaded once per page (a resource provided near the root). Pages await it in
-//! the same `Suspend` that awaits their data and hand it to each form's [`CsrfField`]: a
-//! `Suspense` of its own inside an already suspended view would not hydrate.
+//! Each page loads the token with its own resource, read in exactly one `Suspend` (the one that
+//! awaits the page's data), and hands it to each form's [`CsrfField`]. Two rules learnt the hard
+//! way: a `Suspense` of its own inside an already suspended view does not hydrate, and one
+//! resource read in two `Suspense`s now and then never finishes its server-side render
+//! (leptos-rs/leptos#4851). The navigation's sign-out form takes the token from `whoami`.
 
 use leptos::prelude::*;
 
@@ -13,14 +15,10 @@ use crate::serverfns::session::form_token;
 #[derive(Debug, Clone, Copy)]
 pub struct FormToken(Resource<Result<Option<String>, ServerFnError>>);
 
-/// Loads the form token for the forms below (call once, near the root).
-pub fn provide_form_token() {
-    provide_context(FormToken(Resource::new(|| (), |_| form_token())));
-}
-
-/// The page's form token; call in the component body, await inside its `Suspend`.
+/// Loads the page's form token: call once in the page's component body, then await it in the
+/// page's one `Suspend`.
 pub fn use_form_token() -> FormToken {
-    use_context::<FormToken>().unwrap_or_else(|| FormToken(Resource::new(|| (), |_| form_token())))
+    FormToken(Resource::new(|| (), |_| form_token()))
 }
 
 impl FormToken {

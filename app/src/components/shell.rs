@@ -1,6 +1,6 @@
 //! The signed-in layout: a header with the navigation this user's role may see, and the page.
 
-use crate::components::csrf::{use_form_token, CsrfField};
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -34,21 +34,24 @@ const NAV: &[NavItem] = &[
         label: "Signing keys",
         min_role: RoleName::Sysadmin,
     },
+    NavItem {
+        href: "/users",
+        label: "Users",
+        min_role: RoleName::Sysadmin,
+    },
 ];
 
 /// Header, navigation by role, sign-out, and the routed page below.
 #[component]
 pub fn AppShell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
-    let csrf = use_form_token();
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
                 <a href="/" class="text-lg font-semibold tracking-tight text-indigo-700">"Tessera"</a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let token = csrf.value().await;
-                        me.await.ok().flatten().map(|me| view! { <Nav me token/> })
+                        me.await.ok().flatten().map(|me| view! { <Nav me/> })
                     })}
                 </Suspense>
             </div>
@@ -60,7 +63,8 @@ pub fn AppShell() -> impl IntoView {
 }
 
 #[component]
-fn Nav(me: Me, token: String) -> impl IntoView {
+fn Nav(me: Me) -> impl IntoView {
+    let token = me.form_token.clone();
     let links = NAV
         .iter()
         .filter(|item| me.role.allows(item.min_role))
@@ -75,7 +79,7 @@ fn Nav(me: Me, token: String) -> impl IntoView {
     view! {
         <nav aria-label="Main" class="flex flex-1 items-center gap-5">{links}</nav>
         <div class="flex items-center gap-3 text-sm">
-            <span class="text-slate-500" data-testid="signed-in-as">{me.email}</span>
+            <a href="/account" class="text-slate-500 hover:text-indigo-700" data-testid="signed-in-as">{me.email}</a>
             <span class="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-600">
                 {me.role.as_str()}
             </span>

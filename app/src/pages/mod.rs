@@ -1,8 +1,10 @@
 //! One module per page (or per feature, as the app grows).
 
+pub mod account;
 pub mod audit;
 pub mod keys;
 pub mod licenses;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod users;

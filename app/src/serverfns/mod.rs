@@ -9,3 +9,4 @@ pub mod keys;
 pub mod licenses;
 pub mod overview;
 pub mod session;
+pub mod users;

@@ -61,6 +61,8 @@ pub struct RetentionReport {
     pub rolled_up: u64,
     /// Installs forgotten after 90 days unseen.
     pub installs_pruned: u64,
+    /// Expired sign-in sessions deleted.
+    pub sessions_purged: u64,
 }
 
 /// Heartbeat freshness of active licenses: < 24 h, < 7 d, 7–30 d, ≥ 30 d, never.
@@ -354,7 +356,7 @@ macro_rules! heartbeat_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(RetentionReport { rolled_up: deleted.rows_affected(), installs_pruned: 0 })
+                Ok(RetentionReport { rolled_up: deleted.rows_affected(), installs_pruned: 0, sessions_purged: 0 })
             }
 
             async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)> {

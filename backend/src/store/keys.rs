@@ -50,6 +50,12 @@ macro_rules! key_store {
                 audit: &AuditEvent,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
+                // The audit head's row lock first: every key change (and every audited change)
+                // then queues on one lock, so two changes never hold key rows the other needs
+                // (PostgreSQL found such a deadlock under a race of activations and retirements).
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
                 let changed = if status == KeyStatus::Active {
                     sqlx::query(
                         "UPDATE signing_keys SET status = 'accepted' WHERE status = 'active' AND kid <> $1",

@@ -32,7 +32,7 @@ pub use licenses::{
     LicenseStore, StatusFilter, SupportFilter, COUNT_CAP,
 };
 pub use superseded::{Supersede, SupersededStore, SupersededToken};
-pub use users::UserStore;
+pub use users::{AccountChange, UserStore};
 
 use crate::auth::Role;
 
@@ -154,6 +154,10 @@ pub struct UserRow {
     pub role: Role,
     pub password_hash: String,
     pub created_at: i64,
+    /// When a sysadmin disabled the account; a disabled user cannot sign in.
+    pub disabled_at: Option<i64>,
+    /// The password was generated or reset: the user must choose a new one at sign-in.
+    pub must_change_password: bool,
 }
 
 impl Debug for UserRow {
@@ -162,6 +166,8 @@ impl Debug for UserRow {
             .field("id", &self.id)
             .field("email", &self.email)
             .field("role", &self.role)
+            .field("disabled_at", &self.disabled_at)
+            .field("must_change_password", &self.must_change_password)
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,5 @@
-//! Users and sign-in sessions.
+//! Users and sign-in sessions. Every change to an account writes its audit row in the same
+//! transaction; disabling an account or resetting its password ends its sessions in it too.
 
 use async_trait::async_trait;
 use sqlx::Row as _;
@@ -8,6 +9,22 @@ use super::{
 };
 use crate::auth::Role;
 
+/// A change to one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    /// A new role.
+    Role(Role),
+    /// Disabled (`Some(at)`) or enabled again (`None`); disabling ends every session.
+    Disabled(Option<i64>),
+    /// A new password hash, and whether it must be replaced at the next sign-in. Sessions
+    /// other than `keep_session` (a session's SHA-256) end.
+    Password {
+        hash: String,
+        must_change: bool,
+        keep_session: Option<String>,
+    },
+}
+
 /// Users and their sessions.
 #[async_trait]
 pub trait UserStore {
@@ -15,8 +32,22 @@ pub trait UserStore {
     async fn insert_user(&self, user: &UserRow, audit: &AuditEvent) -> StoreResult<()>;
     /// One user by (normalised) e-mail.
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
+    /// One user by id.
+    async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>>;
+    /// Every user, by e-mail.
+    async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
+    /// Applies `change` to user `id`. When `keep_sysadmin` is set, the change is refused (a
+    /// conflict) if no enabled sysadmin would remain — checked in the same transaction, so two
+    /// sysadmins cannot demote each other at once.
+    async fn change_account(
+        &self,
+        id: &str,
+        change: &AccountChange,
+        keep_sysadmin: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Records a sign-in session by the SHA-256 of its cookie value.
     async fn insert_session(
         &self,
@@ -25,16 +56,21 @@ pub trait UserStore {
         created_at: i64,
         expires_at: i64,
     ) -> StoreResult<()>;
-    /// The user behind an unexpired session.
+    /// The enabled user behind an unexpired session.
     async fn session_user(&self, token_sha256: &str, now: i64) -> StoreResult<Option<UserRow>>;
     /// Ends a session.
     async fn delete_session(&self, token_sha256: &str) -> StoreResult<()>;
+    /// Ends every session of a user; answers how many.
+    async fn delete_sessions_of(&self, user_id: &str) -> StoreResult<u64>;
+    /// Deletes sessions expired before `now`; answers how many.
+    async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64>;
 }
 
-const COLUMNS: &str = "id, email, role, password_hash, created_at";
+const COLUMNS: &str =
+    "id, email, role, password_hash, created_at, disabled_at, must_change_password";
 
 macro_rules! user_store {
-    ($store:ident, $row:ty) => {
+    ($store:ident, $db:ty, $row:ty) => {
         impl $store {
             fn user_from_row(row: &$row) -> StoreResult<UserRow> {
                 let role: &str = row.try_get("role")?;
@@ -45,7 +81,53 @@ macro_rules! user_store {
                         .map_err(|_| StoreError::Corrupt(format!("user role {role:?}")))?,
                     password_hash: row.try_get("password_hash")?,
                     created_at: row.try_get("created_at")?,
+                    disabled_at: row.try_get("disabled_at")?,
+                    must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
                 })
+            }
+
+            async fn apply_change(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &str,
+                change: &AccountChange,
+            ) -> StoreResult<u64> {
+                let done = match change {
+                    AccountChange::Role(role) => {
+                        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                            .bind(role.as_str())
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?
+                    }
+                    AccountChange::Disabled(at) => {
+                        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                            .bind(*at)
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?
+                    }
+                    AccountChange::Password { hash, must_change, .. } => sqlx::query(
+                        "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+                    )
+                    .bind(hash)
+                    .bind(i64::from(*must_change))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?,
+                };
+                let ends_sessions = match change {
+                    AccountChange::Disabled(Some(_)) => Some(None),
+                    AccountChange::Password { keep_session, .. } => Some(keep_session.as_deref()),
+                    _ => None,
+                };
+                if let Some(keep) = ends_sessions {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_sha256 <> $2")
+                        .bind(id)
+                        .bind(keep.unwrap_or(""))
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(done.rows_affected())
             }
         }
 
@@ -53,13 +135,15 @@ macro_rules! user_store {
         impl UserStore for $store {
             async fn insert_user(&self, user: &UserRow, audit: &AuditEvent) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let sql = format!("INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+                let sql = format!("INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
                 sqlx::query(&sql)
                     .bind(&user.id)
                     .bind(&user.email)
                     .bind(user.role.as_str())
                     .bind(&user.password_hash)
                     .bind(user.created_at)
+                    .bind(user.disabled_at)
+                    .bind(i64::from(user.must_change_password))
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| conflict_or(e, &format!("a user with e-mail {}", user.email)))?;
@@ -74,10 +158,53 @@ macro_rules! user_store {
                 row.as_ref().map(Self::user_from_row).transpose()
             }
 
+            async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
             async fn count_users(&self) -> StoreResult<i64> {
                 let row =
                     sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?;
                 Ok(row.try_get("n")?)
+            }
+
+            async fn change_account(
+                &self,
+                id: &str,
+                change: &AccountChange,
+                keep_sysadmin: bool,
+                audit: &AuditEvent,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                // Taking the audit head's row lock first serialises account changes (and every
+                // other audited change), so the sysadmin count below cannot race.
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+                if Self::apply_change(&mut tx, id, change).await? == 0 {
+                    return Err(StoreError::NotFound(format!("user {id}")));
+                }
+                if keep_sysadmin {
+                    let left = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM users WHERE role = 'sysadmin' AND disabled_at IS NULL",
+                    )
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if left.try_get::<i64, _>("n")? == 0 {
+                        return Err(StoreError::Conflict(
+                            "this would leave no enabled sysadmin".into(),
+                        ));
+                    }
+                }
+                self.append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn insert_session(
@@ -107,8 +234,9 @@ macro_rules! user_store {
                 now: i64,
             ) -> StoreResult<Option<UserRow>> {
                 let row = sqlx::query(
-                    "SELECT u.id, u.email, u.role, u.password_hash, u.created_at FROM sessions s \
-                     JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = $1 AND s.expires_at > $2",
+                    "SELECT u.id, u.email, u.role, u.password_hash, u.created_at, u.disabled_at, \
+                     u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
                 )
                 .bind(token_sha256)
                 .bind(now)
@@ -124,9 +252,25 @@ macro_rules! user_store {
                     .await?;
                 Ok(())
             }
+
+            async fn delete_sessions_of(&self, user_id: &str) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
         }
     };
 }
 
-user_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-user_store!(PostgresStore, sqlx::postgres::PgRow);
+user_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+user_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -340,6 +340,8 @@ both_engines! {
             role: Role::Viewer,
             password_hash: "$argon2id$unused".into(),
             created_at: 1_700_000_000,
+            disabled_at: None,
+            must_change_password: false,
         };
         let event = AuditEvent {
             at: 1_700_000_000,

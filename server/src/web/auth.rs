@@ -101,9 +101,11 @@ pub async fn session_layer(
     let cookies = Cookies::of(&state);
     let session = cookies.read(request.headers(), SESSION_COOKIE);
     let mut signed_in = false;
+    let mut must_change = false;
     if let Some(cookie) = &session {
         match state.backend.session_user(cookie).await {
             Ok(Some(user)) => {
+                must_change = user.must_change_password;
                 request.extensions_mut().insert(user);
                 request
                     .extensions_mut()
@@ -120,6 +122,11 @@ pub async fn session_layer(
         .any(|prefix| path.starts_with(prefix));
     if !public && !signed_in {
         return Redirect::to("/login").into_response();
+    }
+    if must_change {
+        if let Some(elsewhere) = must_change_first(&path) {
+            return elsewhere;
+        }
     }
     let form_cookie = cookies.read(request.headers(), FORM_COOKIE);
     let mut new_form_cookie = None;
@@ -255,6 +262,43 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// The session cookie's value in `headers`, if any.
+pub fn session_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    Cookies::of(state).read(headers, SESSION_COOKIE)
+}
+
+/// A `Set-Cookie` that clears the session cookie.
+pub fn cleared_session_cookie(state: &AppState) -> HeaderValue {
+    Cookies::of(state).header(SESSION_COOKIE, "", Some(0))
+}
+
+/// Where a user who must change their password may still go.
+const WHILE_MUST_CHANGE: &[&str] = &[
+    "/account",
+    "/auth/logout",
+    "/pkg/",
+    "/favicon",
+    "/healthz",
+    "/api/whoami",
+    "/api/form_token",
+    "/api/last_form_outcome",
+];
+
+/// A user signed in with a generated or reset password sees only the page that changes it.
+fn must_change_first(path: &str) -> Option<Response> {
+    if WHILE_MUST_CHANGE.iter().any(|p| path.starts_with(p)) {
+        return None;
+    }
+    if path.starts_with("/api/") {
+        let body = serde_json::json!({
+            "error": "password_change_required",
+            "message": "choose a new password at /account first",
+        });
+        return Some((StatusCode::FORBIDDEN, axum::Json(body)).into_response());
+    }
+    Some(Redirect::to("/account").into_response())
 }
 
 /// The sign-in form's fields (`csrf` was checked by the session layer).

@@ -1,6 +1,7 @@
 //! The HTTP server: axum routes for the public endpoints, sign-in, the Leptos app and its
 //! server functions, with the session layer in front of them.
 
+mod account_forms;
 pub mod api;
 mod auth;
 mod client_ip;
@@ -89,6 +90,13 @@ pub fn router(state: AppState) -> Router {
         .route("/licenses/new", post(forms::issue))
         .route("/licenses/{id}/{action}", post(forms::act))
         .route("/keys/{action}", post(key_forms::act))
+        .route("/account/password", post(account_forms::change_password))
+        .route(
+            "/account/sign-out-everywhere",
+            post(account_forms::sign_out_everywhere),
+        )
+        .route("/users/{action}", post(account_forms::users))
+        .route("/users/{id}/{action}", post(account_forms::users))
         .route("/keys/{kid}/{action}", post(key_forms::act))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(

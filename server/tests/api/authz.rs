@@ -29,6 +29,44 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/licenses/lic_missing", None, Some(Role::Viewer)),
     ("GET", "/audit", None, Some(Role::Operator)),
     ("GET", "/keys", None, Some(Role::Sysadmin)),
+    ("GET", "/account", None, Some(Role::Viewer)),
+    ("GET", "/users", None, Some(Role::Sysadmin)),
+    (
+        "POST",
+        "/account/password",
+        Some((FORM, "current=wrong%20password%20here&new=x&confirm=y")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/users/new",
+        Some((FORM, "email=&role=viewer")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/users/usr_missing/role",
+        Some((FORM, "role=viewer")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/users/usr_missing/disable",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/users/usr_missing/enable",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/users/usr_missing/reset-password",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
     (
         "POST",
         "/licenses/new",
@@ -127,6 +165,19 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         "/api/list_keys",
         Some((FORM, "")),
         Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/api/list_users",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    // Last: it ends the caller's sessions.
+    (
+        "POST",
+        "/account/sign-out-everywhere",
+        Some((FORM, "")),
+        Some(Role::Viewer),
     ),
 ];
 

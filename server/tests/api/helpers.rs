@@ -7,6 +7,11 @@ use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::Backend;
 use tessera_server::web::{self, AppState};
 
+/// One test server at a time in this process. Several Leptos servers rendering side by side in
+/// one process (never the case in `tessera serve`) now and then left a render unfinished;
+/// alone, thousands of concurrent renders finish (`pages_render_completely_under_concurrent_load`).
+static ONE_SERVER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[derive(Debug)]
 pub struct TestApp {
     pub base: String,
@@ -14,6 +19,7 @@ pub struct TestApp {
     pub admin_email: String,
     pub admin_password: String,
     _db: TestDb,
+    _alone: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// The origin the test servers are configured with (the default public URL): browsers send
@@ -28,6 +34,8 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .default_headers(headers)
+        // A request that hangs fails its test with the request named, instead of hanging CI.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
@@ -36,6 +44,7 @@ pub fn client() -> reqwest::Client {
 pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
@@ -60,12 +69,28 @@ impl TestApp {
         engine: Engine,
         configure: impl FnOnce(&mut tessera_backend::Config),
     ) -> Self {
+        let alone = ONE_SERVER_AT_A_TIME.lock().await;
         let db = TestDb::new(engine).await;
         let mut config = db.config();
         configure(&mut config);
         let backend = db.backend_with(config).await;
         let boot = backend.bootstrap().await.unwrap();
-        let (admin_email, password) = boot.admin.unwrap();
+        let (admin_email, first_password) = boot.admin.unwrap();
+        // The first administrator must replace its generated password before anything else;
+        // tests start from an administrator who has (tests/api/accounts.rs covers the first
+        // sign-in itself).
+        let ip = std::net::IpAddr::from([127, 0, 0, 1]);
+        let first = backend
+            .login(&admin_email, &first_password, ip)
+            .await
+            .unwrap();
+        assert!(first.user.must_change_password);
+        let password =
+            secrecy::SecretString::from("the administrator's own passphrase".to_string());
+        backend
+            .change_own_password(&first.user, &first_password, &password, None, ip)
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let leptos = web::leptos_options(backend.config(), addr);
@@ -84,6 +109,7 @@ impl TestApp {
             admin_email,
             admin_password: password.expose_secret().to_string(),
             _db: db,
+            _alone: alone,
         }
     }
 

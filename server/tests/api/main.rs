@@ -1,5 +1,6 @@
 //! HTTP tests: the real router on port 0 with a fresh database, on SQLite and PostgreSQL.
 
+mod accounts;
 mod authz;
 mod csrf;
 mod forms;
@@ -20,12 +21,15 @@ macro_rules! both_engines {
                 use super::*;
                 async fn run($app: &TestApp) $body
 
-                #[tokio::test]
+                // Like `tessera serve`: a multi-threaded runtime. (Leptos renders pages through
+                // a process-wide executor; single-threaded runtimes side by side in one test
+                // process stalled a render now and then.)
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     run(&TestApp::spawn(Engine::Sqlite).await).await;
                 }
 
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     run(&TestApp::spawn(Engine::Postgres).await).await;
                 }

@@ -46,7 +46,7 @@ both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_closed_to_forwarded_requests_without_the_token() {
     let app = TestApp::spawn_with(Engine::Sqlite, |c| {
         c.metrics_token = Some("scrape-me-please".to_string().into());

@@ -104,7 +104,7 @@ both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_https_the_cookies_are_secure_and_host_prefixed() {
     const PUBLIC: &str = "https://licenses.example.com";
     let app = TestApp::spawn_with(Engine::Sqlite, |c| c.public_url = PUBLIC.into()).await;
@@ -152,4 +152,53 @@ async fn over_https_the_cookies_are_secure_and_host_prefixed() {
         .await
         .unwrap();
     assert_eq!(shadow.headers()["location"], "/login");
+}
+
+/// Every page's server render finishes, under concurrent load too. (One resource read in two
+/// `Suspense`s made about one render in a few hundred stop mid-body, never closing the
+/// response: leptos-rs/leptos#4851. Pages now read each resource in one place.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_completely_under_concurrent_load() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let admin = app.sign_in(&app.admin_email, &app.admin_password).await;
+    let paths = [
+        "/",
+        "/keys",
+        "/licenses",
+        "/account",
+        "/users",
+        "/audit",
+        "/login",
+    ];
+    let loads: Vec<_> = (0..280)
+        .map(|i| {
+            let (url, cookie) = (app.url(paths[i % paths.len()]), admin.clone());
+            tokio::spawn(async move {
+                let response = reqwest::Client::new()
+                    .get(&url)
+                    .header("cookie", cookie)
+                    .timeout(std::time::Duration::from_secs(20))
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 200 => r
+                        .text()
+                        .await
+                        .map(|t| (url, t.contains("</html>")))
+                        .map_err(|e| e.to_string()),
+                    Ok(r) => Err(format!("{url}: {}", r.status())),
+                    Err(e) => Err(format!("{url}: {e}")),
+                }
+            })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for load in loads {
+        match load.await.unwrap() {
+            Ok((_, true)) => {}
+            Ok((url, false)) => failed.push(format!("{url}: incomplete page")),
+            Err(e) => failed.push(e),
+        }
+    }
+    assert!(failed.is_empty(), "{failed:?}");
 }

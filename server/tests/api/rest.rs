@@ -157,7 +157,7 @@ async fn last_heartbeat_ip(app: &TestApp, license_id: &str) -> String {
     detail.heartbeats[0].ip.clone()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_recorded_and_limited() {
     let app = TestApp::spawn_with(Engine::Sqlite, |config| {
         config.trusted_proxies =
@@ -190,7 +190,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_recorded_and_limited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_trusted_proxies_a_forwarded_header_is_ignored() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let issued = app

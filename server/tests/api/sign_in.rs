@@ -28,7 +28,7 @@ both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_wrong_sign_ins_is_refused_at_once_beyond_the_pool() {
     // Behind a trusted proxy, so each attempt can come from its own address: no per-IP or
     // per-account back-off applies, only the bound on password checks.

@@ -1,6 +1,7 @@
 //! The `tessera` binary as an operator uses it, on SQLite and PostgreSQL, plus interop with
 //! an independent JOSE implementation (PyJWT).
 
+mod accounts;
 mod audit;
 mod interop;
 mod keys_and_licenses;
@@ -110,6 +111,12 @@ fn every_command_has_help() {
         &["migrate"],
         &["admin"],
         &["admin", "create-user"],
+        &["admin", "list-users"],
+        &["admin", "set-role"],
+        &["admin", "disable"],
+        &["admin", "enable"],
+        &["admin", "reset-password"],
+        &["admin", "sign-out-everywhere"],
         &["keys"],
         &["keys", "generate"],
         &["keys", "import"],

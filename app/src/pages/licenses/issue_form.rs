@@ -111,7 +111,7 @@ pub fn IssueFormPage() -> impl IntoView {
                         <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
                         {form(values, token)}
                     }.into_any(),
-                    Ok(None) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())], token).into_any(),
+                    Ok(_) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())], token).into_any(),
                 }
             })}
         </Suspense>

@@ -59,38 +59,45 @@ pub fn LicenseListPage() -> impl IntoView {
     let params = query_params();
     let page = Resource::new(params, list_licenses);
     let value = move |key: &str| query.read().get(key).unwrap_or_default();
+    let filters = move || {
+        view! {
+            <form method="get" action="/licenses" class="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4">
+                <div class="grow">
+                    <label for="q" class="block text-xs font-medium text-slate-600">"Search"</label>
+                    <input id="q" name="q" type="search" value=value("q") placeholder="e-mail, company, tax id or license id" class="mt-1 w-full rounded border border-slate-300 px-2 py-1 text-sm"/>
+                </div>
+                {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], &value("status"))}
+                {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], &value("tier"))}
+                {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], &value("kind"))}
+                {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], &value("support"))}
+                {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], &value("heartbeat"))}
+                {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], &value("sort"))}
+                <div>
+                    <label for="niche" class="block text-xs font-medium text-slate-600">"Niche"</label>
+                    <input id="niche" name="niche" value=value("niche") class="mt-1 w-28 rounded border border-slate-300 px-2 py-1 text-sm"/>
+                </div>
+                <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Apply"</button>
+            </form>
+        }
+    };
+    // One Suspense reads the page's resource: the same resource read in two of them now and
+    // then never finishes its server-side render (leptos-rs/leptos#4851).
     view! {
         <Title text="Licenses · Tessera"/>
-        <div class="mb-4 flex items-center justify-between">
-            <h1 class="text-2xl font-semibold">"Licenses"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    page.await.is_ok_and(|p| p.can_issue).then(|| view! {
-                        <a href="/licenses/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">"Issue a license"</a>
-                    })
-                })}
-            </Suspense>
-        </div>
-        <form method="get" action="/licenses" class="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4">
-            <div class="grow">
-                <label for="q" class="block text-xs font-medium text-slate-600">"Search"</label>
-                <input id="q" name="q" type="search" value=value("q") placeholder="e-mail, company, tax id or license id" class="mt-1 w-full rounded border border-slate-300 px-2 py-1 text-sm"/>
-            </div>
-            {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], &value("status"))}
-            {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], &value("tier"))}
-            {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], &value("kind"))}
-            {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], &value("support"))}
-            {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], &value("heartbeat"))}
-            {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], &value("sort"))}
-            <div>
-                <label for="niche" class="block text-xs font-medium text-slate-600">"Niche"</label>
-                <input id="niche" name="niche" value=value("niche") class="mt-1 w-28 rounded border border-slate-300 px-2 py-1 text-sm"/>
-            </div>
-            <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Apply"</button>
-        </form>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match page.await {
+                let loaded = page.await;
+                let can_issue = loaded.as_ref().is_ok_and(|p| p.can_issue);
+                let header = view! {
+                    <div class="mb-4 flex items-center justify-between">
+                        <h1 class="text-2xl font-semibold">"Licenses"</h1>
+                        {can_issue.then(|| view! {
+                            <a href="/licenses/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">"Issue a license"</a>
+                        })}
+                    </div>
+                    {filters()}
+                };
+                let results = match loaded {
                     Ok(p) => {
                         let next = p.next.map(|cursor| {
                             view! { <a class="text-indigo-700 hover:underline" href=href_with("/licenses", &params(), "after", &cursor)>"Next page →"</a> }
@@ -108,7 +115,8 @@ pub fn LicenseListPage() -> impl IntoView {
                         }.into_any()
                     }
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
-                }
+                };
+                view! { {header} {results} }
             })}
         </Suspense>
     }

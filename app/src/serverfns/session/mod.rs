@@ -32,9 +32,25 @@ impl RoleName {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<tessera_backend::auth::Role> for RoleName {
+    fn from(role: tessera_backend::auth::Role) -> Self {
+        use tessera_backend::auth::Role;
+        match role {
+            Role::Viewer => RoleName::Viewer,
+            Role::Operator => RoleName::Operator,
+            Role::Sysadmin => RoleName::Sysadmin,
+        }
+    }
+}
+
 /// The signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub email: String,
     pub role: RoleName,
+    /// Signed in with a generated or reset password: must choose a new one first.
+    pub must_change_password: bool,
+    /// The anti-forgery token for this session's forms (the navigation's sign-out form).
+    pub form_token: String,
 }

@@ -6,14 +6,15 @@ use super::Me;
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
     use super::RoleName;
-    use tessera_backend::auth::Role;
+    use tessera_backend::auth::FormToken;
 
+    let form_token = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<FormToken>().map(|t| t.0.clone()))
+        .unwrap_or_default();
     Ok(crate::serverfns::guard::current_user().map(|user| Me {
         email: user.email,
-        role: match user.role {
-            Role::Viewer => RoleName::Viewer,
-            Role::Operator => RoleName::Operator,
-            Role::Sysadmin => RoleName::Sysadmin,
-        },
+        role: RoleName::from(user.role),
+        must_change_password: user.must_change_password,
+        form_token,
     }))
 }
