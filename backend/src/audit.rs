@@ -169,6 +169,16 @@ impl Backend {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditRecord>> {
+        let texts = [
+            ("subject", &filter.subject),
+            ("actor", &filter.actor),
+            ("action", &filter.action_prefix),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                crate::input::printable(field, value)?;
+            }
+        }
         Ok(self
             .store
             .audit_search(filter, before, limit.clamp(1, 500))

@@ -108,6 +108,11 @@ both_engines! {
         }
         backend.flush_heartbeats().await.unwrap();
         assert!(backend.license_detail(&id).await.unwrap().heartbeats.is_empty());
+        // Searches refuse them too (PostgreSQL cannot compare a NUL), rather than fail.
+        let query = tessera_backend::store::LicenseQuery { search: Some("a\0".into()), ..Default::default() };
+        assert!(matches!(backend.list_licenses(query).await, Err(Error::Invalid(_))));
+        let filter = tessera_backend::store::AuditFilter { actor: Some("\0".into()), ..Default::default() };
+        assert!(matches!(backend.audit_trail(&filter, None, 10).await, Err(Error::Invalid(_))));
     }
 
     async fn a_second_install_within_a_day_is_an_anomaly_unless_a_window_is_open(db: &TestDb) {

@@ -125,9 +125,11 @@ async fn connect(config: Config) -> anyhow::Result<Backend> {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a journal, a file or a log collector gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     // A panic is logged once, through tracing, where it happened; the server's catch-panic
     // layer then answers a plain 500 without logging it again.

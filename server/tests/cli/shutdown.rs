@@ -153,3 +153,35 @@ both_engines! {
         assert!(log.contains("no SMTP server configured") && log.contains("tokens included"), "{log}");
     }
 }
+
+both_engines! {
+    async fn a_failed_sign_in_is_logged_without_the_password(cli: &Cli) {
+        let (mut server, base, log) = start_logged(cli).await;
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+        let token = page.split(r#"name="csrf" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+        let guess = "hunter2-correct-horse";
+        let answer = client
+            .post(format!("{base}/auth/login"))
+            .header("origin", "http://127.0.0.1:3000")
+            .form(&[("email", "admin@tessera.local"), ("password", guess), ("csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.headers()["location"], "/login?error=invalid");
+        signal(&server, "TERM");
+        assert!(server.wait().await.unwrap().success());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !log.lock().unwrap().contains("stopped cleanly") && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let log = log.lock().unwrap().clone();
+        let line = log.lines().find(|l| l.contains("sign-in failed")).unwrap_or_else(|| panic!("{log}"));
+        assert!(line.contains("client.ip=127.0.0.1") && line.contains("admin@tessera.local"), "{line}");
+        assert!(!log.contains(guess), "the password was logged");
+    }
+}
