@@ -75,6 +75,21 @@ async fn server_fns(State(state): State<AppState>, request: Request<Body>) -> im
     handle_server_fns_with_context(move || provide_context(backend.clone()), request).await
 }
 
+/// The answer to a panic in a handler.
+type PanicAnswer = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
+
+/// A backstop: no input may drop a connection. A panic in a handler is answered with a plain
+/// 500 (the panic hook has logged it once, where it happened).
+pub fn backstop() -> CatchPanicLayer<PanicAnswer> {
+    CatchPanicLayer::custom(|_| {
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        )
+            .into_response()
+    })
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -115,16 +130,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::record,
         ))
-        // A backstop: no input may drop a connection. The panic hook has logged it once.
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                (
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error",
-                )
-                    .into_response()
-            },
-        ))
+        .layer(backstop())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
                 let route = request

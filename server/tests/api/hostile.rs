@@ -120,3 +120,40 @@ both_engines! {
         assert_eq!(client().get(app.url("/healthz")).send().await.unwrap().status(), 200);
     }
 }
+
+/// The backstop behind the validation: a handler that panics answers a plain 500 and the
+/// connection survives (the same layer `web::router` installs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_answers_500_instead_of_dropping_the_connection() {
+    async fn boom() -> &'static str {
+        panic!("a bug that input reached")
+    }
+    let app = axum::Router::new()
+        .route("/boom", axum::routing::get(boom))
+        .route("/fine", axum::routing::get(|| async { "fine" }))
+        .layer(tessera_server::web::backstop());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(format!("http://{addr}/boom"))
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(answer.status(), 500);
+    assert_eq!(
+        answer.text().await.unwrap(),
+        "internal error",
+        "no internals in the answer"
+    );
+    assert_eq!(
+        client
+            .get(format!("http://{addr}/fine"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
