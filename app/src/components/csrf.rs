@@ -2,10 +2,11 @@
 //! post without the token bound to the browser's cookie (see the server's session layer).
 //!
 //! Each page loads the token with its own resource, read in exactly one `Suspend` (the one that
-//! awaits the page's data), and hands it to each form's [`CsrfField`]. Two rules learnt the hard
-//! way: a `Suspense` of its own inside an already suspended view does not hydrate, and one
-//! resource read in two `Suspense`s now and then never finishes its server-side render
-//! (leptos-rs/leptos#4851). The navigation's sign-out form takes the token from `whoami`.
+//! awaits the page's data), and hands it to each form's [`CsrfField`]: a `Suspense` of its own
+//! inside an already suspended view does not hydrate (seen here), and one resource read in
+//! several `Suspense`s is a pattern reported upstream to leave server renders unfinished
+//! (leptos-rs/leptos#4851), so each resource is read in one place. The navigation's sign-out
+//! form takes the token from `whoami`.
 
 use leptos::prelude::*;
 

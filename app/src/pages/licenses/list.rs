@@ -80,8 +80,8 @@ pub fn LicenseListPage() -> impl IntoView {
             </form>
         }
     };
-    // One Suspense reads the page's resource: the same resource read in two of them now and
-    // then never finishes its server-side render (leptos-rs/leptos#4851).
+    // One Suspense reads the page's resource: the same resource read in two of them is
+    // reported upstream to leave a server render unfinished now and then (leptos-rs/leptos#4851).
     view! {
         <Title text="Licenses · Tessera"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
