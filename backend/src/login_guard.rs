@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::{now, Error, Result};
+use crate::{Error, Result};
 
 /// Failures an account may have before back-off starts.
 const ACCOUNT_FREE_FAILURES: u32 = 5;
@@ -22,18 +22,26 @@ const ACCOUNT_FREE_FAILURES: u32 = 5;
 const IP_FREE_FAILURES: u32 = 20;
 /// Longest back-off, in seconds.
 const MAX_BACKOFF_SECS: i64 = 15 * 60;
-/// A failure record is forgotten this long after the last failure.
-const FORGET_AFTER_SECS: i64 = 24 * 3600;
+/// A failure record is forgotten this long after the last failure, in milliseconds.
+const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
 /// Most client IPs tracked; beyond that the oldest quiet ones are dropped first.
 const MAX_TRACKED_IPS: usize = 100_000;
 /// Attempts that may wait for a free password checker, per checker.
 const QUEUE_PER_CHECKER: usize = 4;
 
+/// Failures of one account or IP; times in milliseconds since the epoch (a lock of a second
+/// must not end early because the clock's second turned over).
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
     last: i64,
     locked_until: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Counters for `/metrics`.
@@ -110,16 +118,18 @@ impl LoginGuard {
         }
     }
 
-    fn refuse(&self, retry_after_secs: i64) -> Error {
+    /// Refused; try again in `wait_ms` (rounded up to whole seconds, at least one).
+    fn refuse(&self, wait_ms: i64) -> Error {
         self.counters.refused.fetch_add(1, Ordering::Relaxed);
+        let secs = (wait_ms.max(1) + 999) / 1000;
         Error::RateLimited {
-            retry_after_secs: u64::try_from(retry_after_secs.max(1)).unwrap_or(1),
+            retry_after_secs: u64::try_from(secs).unwrap_or(1),
         }
     }
 
     /// Refuses at once while `account` or `ip` is backing off.
     pub fn admit(&self, account: Option<&str>, ip: IpAddr) -> Result<()> {
-        let at = now();
+        let at = now_ms();
         let ip_until = lock(&self.ips).get(&ip).map_or(0, |f| f.locked_until);
         let account_until = account
             .and_then(|a| lock(&self.accounts).get(a).map(|f| f.locked_until))
@@ -142,7 +152,7 @@ impl LoginGuard {
         };
         match self.jobs.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(self.refuse(1)),
+            Err(TrySendError::Full(_)) => return Err(self.refuse(1000)),
             Err(TrySendError::Disconnected(_)) => {
                 return Err(Error::Internal(anyhow::anyhow!(
                     "the password checkers stopped"
@@ -158,7 +168,7 @@ impl LoginGuard {
     /// table never grows past the number of users.
     pub fn failed(&self, account: Option<&str>, ip: IpAddr) {
         self.counters.failed.fetch_add(1, Ordering::Relaxed);
-        let at = now();
+        let at = now_ms();
         if let Some(account) = account {
             let mut accounts = lock(&self.accounts);
             let entry = accounts.entry(account.to_string()).or_insert(Failures {
@@ -170,7 +180,7 @@ impl LoginGuard {
         }
         let mut ips = lock(&self.ips);
         if ips.len() >= MAX_TRACKED_IPS && !ips.contains_key(&ip) {
-            ips.retain(|_, f| at - f.last < FORGET_AFTER_SECS && f.locked_until > at);
+            ips.retain(|_, f| at - f.last < FORGET_AFTER_MS && f.locked_until > at);
             if ips.len() >= MAX_TRACKED_IPS {
                 // Still full of live lockouts: drop the oldest half rather than grow.
                 let mut lasts: Vec<i64> = ips.values().map(|f| f.last).collect();
@@ -213,14 +223,14 @@ fn check_passwords(queue: &Mutex<Receiver<CheckJob>>) {
 }
 
 fn bump(entry: &mut Failures, at: i64, free: u32) {
-    if at - entry.last >= FORGET_AFTER_SECS {
+    if at - entry.last >= FORGET_AFTER_MS {
         entry.count = 0;
     }
     entry.count = entry.count.saturating_add(1);
     entry.last = at;
     let wait = backoff_secs(entry.count, free);
     if wait > 0 {
-        entry.locked_until = at + wait;
+        entry.locked_until = at + wait * 1000;
     }
 }
 
