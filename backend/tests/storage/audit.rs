@@ -47,22 +47,8 @@ async fn rows(backend: &Backend) -> Vec<AuditRecord> {
 
 /// Runs statements the way someone with only database access would.
 async fn sql(db: &TestDb, statements: &[String]) {
-    match db.engine() {
-        Engine::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            for statement in statements {
-                sqlx::query(statement).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
-        }
-        Engine::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            for statement in statements {
-                sqlx::query(statement).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
-        }
-    }
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    db.sql(&statements).await;
 }
 
 fn text(value: &str) -> String {

@@ -60,6 +60,19 @@ async fn start_logged(cli: &Cli) -> (Child, String, Log) {
     }
 }
 
+/// Stops the server with SIGTERM, requires exit 0, and answers all it logged (the pipe is read
+/// by another task: wait for the last line).
+async fn stop_and_read(server: &mut Child, log: &Log) -> String {
+    signal(server, "TERM");
+    assert!(server.wait().await.unwrap().success());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !log.lock().unwrap().contains("stopped cleanly") && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    log.lock().unwrap().clone()
+}
+
 fn signal(child: &Child, name: &str) {
     let pid = child.id().expect("the server is running").to_string();
     let status = std::process::Command::new("kill")
@@ -142,14 +155,7 @@ both_engines! {
 both_engines! {
     async fn without_smtp_the_server_warns_that_mail_files_hold_tokens(cli: &Cli) {
         let (mut server, _, log) = start_logged(cli).await;
-        signal(&server, "TERM");
-        assert!(server.wait().await.unwrap().success());
-        // The pipe is read by another task: give it until the end of the output.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !log.lock().unwrap().contains("stopped cleanly") && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let log = log.lock().unwrap().clone();
+        let log = stop_and_read(&mut server, &log).await;
         assert!(log.contains("no SMTP server configured") && log.contains("tokens included"), "{log}");
     }
 }
@@ -173,13 +179,7 @@ both_engines! {
             .await
             .unwrap();
         assert_eq!(answer.headers()["location"], "/login?error=invalid");
-        signal(&server, "TERM");
-        assert!(server.wait().await.unwrap().success());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !log.lock().unwrap().contains("stopped cleanly") && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let log = log.lock().unwrap().clone();
+        let log = stop_and_read(&mut server, &log).await;
         let line = log.lines().find(|l| l.contains("sign-in failed")).unwrap_or_else(|| panic!("{log}"));
         assert!(line.contains("client.ip=127.0.0.1") && line.contains("admin@tessera.local"), "{line}");
         assert!(!log.contains(guess), "the password was logged");
