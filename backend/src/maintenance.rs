@@ -14,9 +14,11 @@ impl Backend {
     /// installs unseen for as long.
     pub async fn run_retention(&self) -> Result<RetentionReport> {
         let before = now() - HEARTBEAT_RETENTION_SECS;
-        let mut report = self.store.roll_up_heartbeats(before).await?;
-        report.installs_pruned = self.store.prune_installs(before).await?;
-        report.sessions_purged = self.store.purge_expired_sessions(now()).await?;
+        let report = RetentionReport {
+            rolled_up: self.store.roll_up_heartbeats(before).await?,
+            installs_pruned: self.store.prune_installs(before).await?,
+            sessions_purged: self.purge_expired_sessions().await?,
+        };
         tracing::info!(
             heartbeats.rolled_up = report.rolled_up,
             installs.pruned = report.installs_pruned,

@@ -105,7 +105,8 @@ pub trait HeartbeatStore {
     async fn anomalies(&self, license_id: Option<&str>, limit: i64)
         -> StoreResult<Vec<AnomalyRow>>;
     /// Folds raw heartbeats older than `before` into per-day rows and deletes them.
-    async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<RetentionReport>;
+    /// Answers how many raw rows were folded.
+    async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<u64>;
     /// Heartbeats since `since`, and how many of them accept `kid`.
     async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)>;
     /// Freshness distribution of active licenses at `now`.
@@ -339,7 +340,7 @@ macro_rules! heartbeat_store {
                 rows.iter().map(Self::anomaly_from_row).collect()
             }
 
-            async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<RetentionReport> {
+            async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<u64> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO heartbeat_days (license_id, day, install_id, hits, last_version) \
@@ -356,7 +357,7 @@ macro_rules! heartbeat_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(RetentionReport { rolled_up: deleted.rows_affected(), installs_pruned: 0, sessions_purged: 0 })
+                Ok(deleted.rows_affected())
             }
 
             async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)> {

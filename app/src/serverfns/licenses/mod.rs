@@ -49,8 +49,6 @@ pub enum FormOutcome {
     },
     /// A password was generated for a user: shown once, to the sysadmin who asked.
     Password { email: String, password: String },
-    /// Done; the message says what.
-    Done { message: String },
     /// The input was refused; the form comes back with what was typed.
     Rejected {
         message: String,
