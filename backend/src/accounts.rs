@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{hash_password, login_name, session_digest, AuthUser, Role, MIN_PASSWORD_LEN};
-use crate::store::{AccountChange, AuditEvent, UserRow};
+use crate::store::{AccountChange, AuditAction, AuditEvent, UserRow};
 use crate::{now, Backend, Error, Result};
 
 /// A user as the users page and the CLI show it: no secrets.
@@ -37,11 +37,16 @@ impl From<&UserRow> for UserInfo {
     }
 }
 
-fn audit(actor: &str, action: &str, user: &UserRow, after: &serde_json::Value) -> AuditEvent {
+fn audit(
+    actor: &str,
+    action: AuditAction,
+    user: &UserRow,
+    after: &serde_json::Value,
+) -> AuditEvent {
     AuditEvent {
         at: now(),
         actor: actor.to_string(),
-        action: action.to_string(),
+        action,
         subject: user.id.clone(),
         detail: serde_json::json!({
             "before": { "email": user.email, "role": user.role.as_str(), "disabled": user.disabled_at.is_some() },
@@ -132,7 +137,7 @@ impl Backend {
         };
         let event = audit(
             &user.email,
-            "user.password_changed",
+            AuditAction::UserPasswordChanged,
             &row,
             &serde_json::json!({}),
         );
@@ -154,7 +159,7 @@ impl Backend {
     pub async fn set_user_role(&self, id: &str, role: Role, actor: &str) -> Result<UserInfo> {
         let row = self.user_row(id).await?;
         let after = serde_json::json!({ "role": role.as_str() });
-        let event = audit(actor, "user.role_changed", &row, &after);
+        let event = audit(actor, AuditAction::UserRoleChanged, &row, &after);
         self.store
             .change_account(id, &AccountChange::Role(role), true, &event)
             .await?;
@@ -170,9 +175,9 @@ impl Backend {
     ) -> Result<UserInfo> {
         let row = self.user_row(id).await?;
         let (action, at) = if disabled {
-            ("user.disabled", Some(now()))
+            (AuditAction::UserDisabled, Some(now()))
         } else {
-            ("user.enabled", None)
+            (AuditAction::UserEnabled, None)
         };
         let event = audit(
             actor,
@@ -198,7 +203,7 @@ impl Backend {
         };
         let event = audit(
             actor,
-            "user.password_reset",
+            AuditAction::UserPasswordReset,
             &row,
             &serde_json::json!({ "must_change_password": true }),
         );

@@ -8,11 +8,9 @@ use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::store::{ApiTokenRow, AuditEvent};
+use crate::store::{scope_column, ApiTokenRow, AuditAction, AuditEvent};
 use crate::{now, Backend, Error, Result};
-
-/// Scopes an API token may carry.
-pub const SCOPES: [&str; 2] = ["licenses:read", "licenses:write"];
+use tessera_license::vocab::{spelled, Scope};
 
 const AUDIENCE: &str = "tessera-api";
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
@@ -34,13 +32,13 @@ struct TokenClaims {
 pub struct ApiPrincipal {
     pub token_id: String,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
 }
 
 impl ApiPrincipal {
     /// Refuses unless the token carries `scope`.
-    pub fn require(&self, scope: &str) -> Result<()> {
-        if self.scopes.iter().any(|s| s == scope) {
+    pub fn require(&self, scope: Scope) -> Result<()> {
+        if self.scopes.contains(&scope) {
             Ok(())
         } else {
             Err(Error::Forbidden)
@@ -70,7 +68,7 @@ impl Backend {
     pub async fn create_api_token(
         &self,
         name: &str,
-        scopes: &[String],
+        scopes: &[Scope],
         ttl_secs: i64,
         actor: &str,
     ) -> Result<MintedToken> {
@@ -81,13 +79,7 @@ impl Backend {
         if scopes.is_empty() {
             return Err(Error::invalid(format!(
                 "scope: give at least one of {}",
-                SCOPES.join(", ")
-            )));
-        }
-        if let Some(bad) = scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
-            return Err(Error::invalid(format!(
-                "scope: unknown scope {bad:?}; use {}",
-                SCOPES.join(", ")
+                spelled(Scope::ALL)
             )));
         }
         if !(60..=5 * 365 * 86_400).contains(&ttl_secs) {
@@ -111,7 +103,7 @@ impl Backend {
             aud: AUDIENCE.into(),
             sub: record.name.clone(),
             jti: record.id.clone(),
-            scope: record.scopes.join(" "),
+            scope: scope_column(&record.scopes),
             iat: at,
             exp: record.expires_at,
         };
@@ -130,7 +122,7 @@ impl Backend {
         let audit = AuditEvent {
             at,
             actor: actor.to_string(),
-            action: "api_token.created".into(),
+            action: AuditAction::ApiTokenCreated,
             subject: record.id.clone(),
             detail: serde_json::json!({ "after": { "name": record.name, "scopes": record.scopes, "expires_at": record.expires_at } }),
         };
@@ -185,7 +177,7 @@ impl Backend {
         let audit = AuditEvent {
             at: now(),
             actor: actor.to_string(),
-            action: "api_token.revoked".into(),
+            action: AuditAction::ApiTokenRevoked,
             subject: id.to_string(),
             detail: serde_json::json!({ "after": { "revoked": true } }),
         };

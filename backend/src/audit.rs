@@ -23,6 +23,8 @@ use zeroize::Zeroizing;
 pub use monitor::AuditMonitor;
 
 use crate::crypto::Kek;
+use crate::store::chain::frame;
+pub use crate::store::chain::{ChainHasher, ChainHead, RowFields};
 use crate::store::{AuditFilter, AuditRecord};
 use crate::{Backend, Result};
 
@@ -56,11 +58,6 @@ impl ChainKey {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// Whether both are the same key (a store keeps the first key it is given).
-    pub(crate) fn same_as(&self, other: &ChainKey) -> bool {
-        self.0.as_slice() == other.0.as_slice()
-    }
-
     /// A MAC over length-prefixed `fields`, for records other than rows (the anchor file).
     pub(crate) fn mac_fields(&self, fields: &[&str]) -> Hmac<Sha256> {
         let mut mac = self.mac();
@@ -74,55 +71,13 @@ impl ChainKey {
     }
 }
 
-/// The fields a row's hash covers, in hashing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RowFields<'a> {
-    /// The previous row's hash ([`GENESIS`] for the first row).
-    pub prev: &'a str,
-    pub seq: i64,
-    pub at: i64,
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub subject: &'a str,
-    pub detail: &'a str,
-}
-
-impl<'a> RowFields<'a> {
-    /// The hashed fields of a stored row.
-    pub fn of(record: &'a AuditRecord) -> Self {
-        Self {
-            prev: &record.prev_hash,
-            seq: record.seq,
-            at: record.at,
-            actor: &record.actor,
-            action: &record.action,
-            subject: &record.subject,
-            detail: &record.detail,
-        }
+impl ChainHasher for ChainKey {
+    fn row_hash(&self, row: &RowFields<'_>) -> String {
+        ChainKey::row_hash(self, row)
     }
 
-    fn frame(&self, update: impl FnMut(&[u8])) {
-        let (seq, at) = (self.seq.to_string(), self.at.to_string());
-        frame(
-            &[
-                self.prev,
-                &seq,
-                &at,
-                self.actor,
-                self.action,
-                self.subject,
-                self.detail,
-            ],
-            update,
-        );
-    }
-}
-
-/// Each field preceded by its length, so no two different field lists share a byte string.
-fn frame(fields: &[&str], mut update: impl FnMut(&[u8])) {
-    for field in fields {
-        update(&(field.len() as u64).to_be_bytes());
-        update(field.as_bytes());
+    fn key_id(&self) -> String {
+        hex::encode(self.mac_fields(&["chain key id"]).finalize().into_bytes())
     }
 }
 
@@ -132,13 +87,6 @@ pub fn legacy_chain_hash(row: &RowFields<'_>) -> String {
     let mut hasher = Sha256::new();
     row.frame(|bytes| hasher.update(bytes));
     hex::encode(hasher.finalize())
-}
-
-/// The `audit_head` row: the sequence number and hash of the newest row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainHead {
-    pub seq: i64,
-    pub hash: String,
 }
 
 /// Whether the stored chain is intact.

@@ -14,54 +14,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tessera_license::Email;
 
-use crate::store::{AuditEvent, UserRow};
+use crate::store::{AuditAction, AuditEvent, UserRow};
 use crate::{login_guard, now, Backend, Error, Result};
 
 /// Shortest password a person may choose.
 pub const MIN_PASSWORD_LEN: usize = 12;
 
-/// What a user may do. Sysadmin ⊃ operator ⊃ viewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads everything, changes nothing.
-    Viewer,
-    /// Issues and manages licenses.
-    Operator,
-    /// Everything, including keys and users.
-    Sysadmin,
-}
-
-impl Role {
-    /// Every role, least privileged first.
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Sysadmin];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Sysadmin => "sysadmin",
-        }
-    }
-
-    /// Parses `sysadmin`, `operator` or `viewer`.
-    pub fn parse(s: &str) -> Result<Self> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "unknown role {s:?}: use sysadmin, operator or viewer"
-                ))
-            })
-    }
-
-    /// Whether this role includes `required`.
-    pub fn allows(self, required: Role) -> bool {
-        self >= required
-    }
-}
+pub use tessera_license::vocab::Role;
 
 /// The signed-in user, as requests and pages see it. No secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +145,7 @@ impl Backend {
         let audit = AuditEvent {
             at: row.created_at,
             actor: actor.to_string(),
-            action: "user.created".into(),
+            action: AuditAction::UserCreated,
             subject: row.id.clone(),
             detail: serde_json::json!({ "after": { "email": row.email, "role": role.as_str() } }),
         };

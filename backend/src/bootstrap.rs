@@ -9,7 +9,14 @@ use crate::{Backend, Result};
 #[derive(Debug, Default)]
 pub struct Bootstrapped {
     pub created_key: Option<String>,
-    pub admin: Option<(String, SecretString)>,
+    pub admin: Option<FirstAdmin>,
+}
+
+/// The administrator the first start created, with the one-time password it was given.
+#[derive(Debug)]
+pub struct FirstAdmin {
+    pub email: String,
+    pub password: SecretString,
 }
 
 impl Backend {
@@ -25,7 +32,10 @@ impl Backend {
                 .create_user(&email, Role::Sysadmin, None, "bootstrap")
                 .await?;
             if let Some(password) = created.generated_password {
-                done.admin = Some((created.user.email, password));
+                done.admin = Some(FirstAdmin {
+                    email: created.user.email,
+                    password,
+                });
             }
         }
         Ok(done)

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::{AnomalyRow, FreshnessCounts, KeyStatus};
+use crate::store::{AnomalyRow, FreshnessCounts, KeyStatus, WeekCount};
 use crate::{now, Backend, Result};
 
 /// How many weeks of issuance the dashboard charts.
@@ -16,8 +16,8 @@ pub const SAFE_ADOPTION: f64 = 0.95;
 /// The dashboard's data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
-    /// (week start, licenses first issued that week), oldest first, every week present.
-    pub issued_per_week: Vec<(i64, i64)>,
+    /// Licenses first issued per week, oldest first, every week present.
+    pub issued_per_week: Vec<WeekCount>,
     pub freshness: FreshnessCounts,
     pub open_anomalies: Vec<AnomalyRow>,
 }
@@ -41,17 +41,12 @@ impl KeyAdoption {
     }
 }
 
-fn fill_weeks(counts: &[(i64, i64)], first: i64) -> Vec<(i64, i64)> {
+fn fill_weeks(counts: &[WeekCount], first: i64) -> Vec<WeekCount> {
     (0..WEEKS)
         .map(|i| {
             let week = first + i * 7 * 86_400;
-            (
-                week,
-                counts
-                    .iter()
-                    .find(|(w, _)| *w == week)
-                    .map_or(0, |(_, n)| *n),
-            )
+            let n = counts.iter().find(|c| c.week == week).map_or(0, |c| c.n);
+            WeekCount { week, n }
         })
         .collect()
 }
@@ -78,7 +73,7 @@ impl Backend {
             if key.status == KeyStatus::Retired {
                 continue;
             }
-            let (heartbeats, accepting) = self
+            let seen = self
                 .store
                 .kid_adoption(&key.kid, at - ADOPTION_WINDOW_SECS)
                 .await?;
@@ -86,8 +81,8 @@ impl Backend {
             out.push(KeyAdoption {
                 kid: key.kid,
                 status: key.status,
-                heartbeats,
-                accepting,
+                heartbeats: seen.total,
+                accepting: seen.accepting,
                 live_licenses,
             });
         }
@@ -102,9 +97,21 @@ mod tests {
     #[test]
     fn empty_weeks_are_charted_as_zero() {
         let week = 7 * 86_400;
-        let filled = fill_weeks(&[(week * 3, 4)], week);
+        let filled = fill_weeks(
+            &[WeekCount {
+                week: week * 3,
+                n: 4,
+            }],
+            week,
+        );
         assert_eq!(filled.len() as i64, WEEKS);
-        assert_eq!(filled[0], (week, 0));
-        assert_eq!(filled[2], (week * 3, 4));
+        assert_eq!(filled[0], WeekCount { week, n: 0 });
+        assert_eq!(
+            filled[2],
+            WeekCount {
+                week: week * 3,
+                n: 4
+            }
+        );
     }
 }

@@ -60,3 +60,9 @@ impl From<StoreError> for Error {
         }
     }
 }
+
+impl From<tessera_license::vocab::UnknownVariant> for Error {
+    fn from(e: tessera_license::vocab::UnknownVariant) -> Self {
+        Error::Invalid(e.to_string())
+    }
+}

@@ -56,8 +56,9 @@ impl VerifiedTokens {
         Ok(verified)
     }
 }
-use crate::store::{HeartbeatRecord, LicenseRow, LicenseStanding, Supersede};
+use crate::store::{HeartbeatRecord, LicenseRow, LicenseStanding, SupersedeReason};
 use crate::{now, Backend, Error, Result};
+use tessera_license::vocab::HeartbeatStatus;
 
 /// The heartbeat writer's counters (see `/metrics`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,8 +90,7 @@ pub struct HeartbeatRequest {
 /// What the install gets back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeartbeatAnswer {
-    /// `active`, `expired`, `revoked`, `refunded` or `transferred`.
-    pub status: String,
+    pub status: HeartbeatStatus,
     pub revoked: bool,
     pub license_id: String,
     /// The live entitlements; the install clamps them to its signed token.
@@ -169,7 +169,7 @@ impl Backend {
             accepted_kids,
         };
         let license = crate::heartbeat_writer::LicenseState {
-            status: standing.status.clone(),
+            status: standing.status,
             multi_install_until: standing.multi_install_until,
             token,
         };
@@ -230,11 +230,8 @@ impl Backend {
         at: i64,
     ) -> Result<(HeartbeatAnswer, TokenSeen)> {
         let expired = standing.expires_at.is_some_and(|exp| exp <= at);
-        let mut status = match standing.status.as_str() {
-            "active" if expired => "expired",
-            other => other,
-        };
-        let ended = !matches!(status, "active" | "expired");
+        let mut status = HeartbeatStatus::of(standing.status, expired);
+        let ended = status.has_ended();
         let mut seen = TokenSeen::Current;
         let (entitlements, token) = if ended {
             // The status (revoked, transferred...) says it all; no token either way.
@@ -248,7 +245,7 @@ impl Backend {
             {
                 Older::Superseded => {
                     seen = TokenSeen::Superseded;
-                    status = "superseded";
+                    status = HeartbeatStatus::Superseded;
                     (Entitlements::community(), None)
                 }
                 Older::Withheld => {
@@ -256,14 +253,13 @@ impl Backend {
                     (Entitlements::from_grant(&claims.lic), None)
                 }
                 Older::HandedOver(row) => {
-                    let current = snapshot(&row)?;
                     let token = self.current_token(&row).await?;
-                    (Entitlements::from_grant(&current.lic), Some(token))
+                    (Entitlements::from_grant(&row.claims.lic), Some(token))
                 }
             }
         };
         let answer = HeartbeatAnswer {
-            status: status.to_string(),
+            status,
             revoked: ended,
             license_id,
             entitlements,
@@ -282,7 +278,7 @@ impl Backend {
         install_id: &str,
     ) -> Result<Older> {
         let superseded = self.store.superseded_token(presented).await?;
-        if superseded.is_some_and(|s| s.reason == Supersede::Resent) {
+        if superseded.is_some_and(|s| s.reason == SupersedeReason::Resent) {
             return Ok(Older::Superseded);
         }
         let row = self.get_license(license_id).await?;
@@ -295,15 +291,6 @@ impl Backend {
             _ => Older::Withheld,
         })
     }
-}
-
-fn snapshot(row: &LicenseRow) -> Result<Claims> {
-    serde_json::from_str(&row.claims).map_err(|e| {
-        Error::Internal(anyhow::anyhow!(
-            "license {}: unreadable snapshot: {e}",
-            row.id
-        ))
-    })
 }
 
 /// A token of an active license that is not its current one.

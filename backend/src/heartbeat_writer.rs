@@ -11,6 +11,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::heartbeat::TokenSeen;
+use crate::store::{AnomalyKind, LicenseStatus};
 use crate::store::{AnomalyRow, HeartbeatRecord, Store};
 use crate::{Error, Result};
 
@@ -24,7 +25,7 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(5);
 /// What anomaly detection needs to know about the license at the time of the heartbeat.
 #[derive(Debug, Clone)]
 pub(crate) struct LicenseState {
-    pub status: String,
+    pub status: LicenseStatus,
     pub multi_install_until: Option<i64>,
     /// What the presented token was: current, superseded by a resend, or withheld.
     pub token: TokenSeen,
@@ -185,11 +186,11 @@ async fn check(store: &dyn Store, hb: &HeartbeatRecord, license: &LicenseState, 
     }
 }
 
-fn anomaly(license_id: &str, kind: &str, detail: String, at: i64) -> AnomalyRow {
+fn anomaly(license_id: &str, kind: AnomalyKind, detail: String, at: i64) -> AnomalyRow {
     AnomalyRow {
         id: format!("anm_{}", hex::encode(rand::random::<[u8; 10]>())),
         license_id: license_id.to_string(),
-        kind: kind.to_string(),
+        kind,
         detected_at: at,
         detail,
         resolved_at: None,
@@ -203,26 +204,31 @@ async fn detect_anomalies(
     license: &LicenseState,
     installs: i64,
 ) -> crate::store::StoreResult<()> {
-    if license.status != "active" {
+    if license.status != LicenseStatus::Active {
         let detail = format!(
             "install {} used the {} license's token from {}",
             hb.install_id, license.status, hb.ip
         );
         store
-            .open_anomaly(&anomaly(&hb.license_id, "revoked_token", detail, hb.at))
+            .open_anomaly(&anomaly(
+                &hb.license_id,
+                AnomalyKind::RevokedToken,
+                detail,
+                hb.at,
+            ))
             .await?;
     }
     let token_anomaly = match license.token {
         TokenSeen::Current => None,
         TokenSeen::Superseded => Some((
-            "superseded_token",
+            AnomalyKind::SupersededToken,
             format!(
                 "install {} used a token replaced by a resend, from {}",
                 hb.install_id, hb.ip
             ),
         )),
         TokenSeen::Withheld => Some((
-            "unknown_install",
+            AnomalyKind::UnknownInstall,
             format!(
                 "install {}, never seen before the current token was signed, used an older token from {}; it was not given the current one",
                 hb.install_id, hb.ip
@@ -234,7 +240,7 @@ async fn detect_anomalies(
             .open_anomaly(&anomaly(&hb.license_id, kind, detail, hb.at))
             .await?
         {
-            tracing::warn!(license.id = %hb.license_id, anomaly = kind, "older token in use");
+            tracing::warn!(license.id = %hb.license_id, anomaly = %kind, "older token in use");
         }
     }
     let window_open = license
@@ -246,7 +252,12 @@ async fn detect_anomalies(
             hb.install_id, hb.ip
         );
         if store
-            .open_anomaly(&anomaly(&hb.license_id, "multiple_installs", detail, hb.at))
+            .open_anomaly(&anomaly(
+                &hb.license_id,
+                AnomalyKind::MultipleInstalls,
+                detail,
+                hb.at,
+            ))
             .await?
         {
             tracing::warn!(license.id = %hb.license_id, installs, "license used by several installs");
@@ -272,7 +283,7 @@ mod tests {
             accepted_kids: vec![],
         };
         let license = LicenseState {
-            status: "active".into(),
+            status: LicenseStatus::Active,
             multi_install_until: None,
             token: TokenSeen::Current,
         };

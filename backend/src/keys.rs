@@ -7,7 +7,7 @@
 use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet, PublicKey, SigningKeyPair};
 use tessera_license::Kid;
 
-use crate::store::{AuditEvent, KeyRow, KeyStatus, StoreError};
+use crate::store::{AuditAction, AuditEvent, KeyRow, KeyStatus, StoreError};
 use crate::{now, Backend, Error, Result};
 
 /// A key as the UI and CLI show it: never the private part.
@@ -91,8 +91,13 @@ impl Backend {
     pub async fn generate_key(&self, kid: Option<&str>, actor: &str) -> Result<KeyInfo> {
         let kid = kid.map(parse_kid).transpose()?;
         let pair = SigningKeyPair::generate(kid);
-        self.store_key(Some(&pair), &pair.public(), actor, "key.generated")
-            .await
+        self.store_key(
+            Some(&pair),
+            &pair.public(),
+            actor,
+            AuditAction::KeyGenerated,
+        )
+        .await
     }
 
     /// Imports a PKCS#8 private key (a signing key) or an SPKI public key (verify-only).
@@ -100,11 +105,12 @@ impl Backend {
         let kid = kid.map(parse_kid).transpose()?;
         match import_pem(pem, kid).map_err(|e| Error::invalid(e.to_string()))? {
             ImportedKey::Private(pair) => {
-                self.store_key(Some(&pair), &pair.public(), actor, "key.imported")
+                self.store_key(Some(&pair), &pair.public(), actor, AuditAction::KeyImported)
                     .await
             }
             ImportedKey::Public(public) => {
-                self.store_key(None, &public, actor, "key.imported").await
+                self.store_key(None, &public, actor, AuditAction::KeyImported)
+                    .await
             }
         }
     }
@@ -114,7 +120,7 @@ impl Backend {
         pair: Option<&SigningKeyPair>,
         public: &PublicKey,
         actor: &str,
-        action: &str,
+        action: AuditAction,
     ) -> Result<KeyInfo> {
         let has_active = self
             .store
@@ -135,7 +141,7 @@ impl Backend {
         pair: Option<&SigningKeyPair>,
         public: &PublicKey,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         status: KeyStatus,
     ) -> Result<KeyInfo> {
         let kid = public.kid().as_ref().to_string();
@@ -152,7 +158,7 @@ impl Backend {
         let audit = AuditEvent {
             at,
             actor: actor.to_string(),
-            action: action.to_string(),
+            action,
             subject: kid.clone(),
             detail: serde_json::json!({ "after": { "status": status.as_str(), "can_sign": pair.is_some() } }),
         };
@@ -309,14 +315,11 @@ fn status_change(kid: &str, before: KeyStatus, after: KeyStatus, actor: &str) ->
     AuditEvent {
         at: now(),
         actor: actor.to_string(),
-        action: format!(
-            "key.{}",
-            if after == KeyStatus::Active {
-                "activated"
-            } else {
-                "retired"
-            }
-        ),
+        action: if after == KeyStatus::Active {
+            AuditAction::KeyActivated
+        } else {
+            AuditAction::KeyRetired
+        },
         subject: kid.to_string(),
         detail: serde_json::json!({ "before": { "status": before.as_str() }, "after": { "status": after.as_str() } }),
     }

@@ -76,7 +76,7 @@ impl Backend {
         let mailer = Mailer::from_config(&config)?;
         // The store chains audit rows with this key inside its own transactions.
         let chain_key = audit::ChainKey::from_kek(&kek);
-        store.set_chain_key(chain_key.clone())?;
+        store.set_chain_key(Arc::new(chain_key.clone()))?;
         let audit = Arc::new(audit::AuditMonitor::new(&config, chain_key));
         Ok(Self {
             config: Arc::new(config),

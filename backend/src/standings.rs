@@ -68,7 +68,8 @@ async fn answer(store: &dyn Store, batch: Vec<(String, Answer)>) {
     ids.dedup();
     match store.license_standings(&ids).await {
         Ok(found) => {
-            let found: HashMap<String, LicenseStanding> = found.into_iter().collect();
+            let found: HashMap<String, LicenseStanding> =
+                found.into_iter().map(|s| (s.id.clone(), s)).collect();
             for (id, answer) in batch {
                 // Several lookups of one license in a batch each get a copy.
                 let standing = found.get(&id).cloned();

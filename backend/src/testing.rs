@@ -98,30 +98,27 @@ impl TestDb {
 
     /// Runs statements directly, the way someone with only database access would.
     pub async fn sql(&self, statements: &[&str]) {
+        for statement in statements {
+            if let Err(err) = self.try_sql(statement).await {
+                panic!("{statement}: {err}");
+            }
+        }
+    }
+
+    /// Runs one statement on the database directly; answers the database's refusal, if any.
+    pub async fn try_sql(&self, statement: &str) -> Result<(), sqlx::Error> {
         match self.engine {
             Engine::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&self.url)
-                    .await
-                    .expect("open SQLite");
-                for statement in statements {
-                    sqlx::query(statement)
-                        .execute(&pool)
-                        .await
-                        .expect(statement);
-                }
+                let pool = sqlx::SqlitePool::connect(&self.url).await?;
+                let done = sqlx::query(statement).execute(&pool).await;
                 pool.close().await;
+                done.map(drop)
             }
             Engine::Postgres => {
-                let pool = sqlx::PgPool::connect(&self.url)
-                    .await
-                    .expect("open PostgreSQL");
-                for statement in statements {
-                    sqlx::query(statement)
-                        .execute(&pool)
-                        .await
-                        .expect(statement);
-                }
+                let pool = sqlx::PgPool::connect(&self.url).await?;
+                let done = sqlx::query(statement).execute(&pool).await;
                 pool.close().await;
+                done.map(drop)
             }
         }
     }

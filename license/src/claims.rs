@@ -4,12 +4,11 @@
 //! versions) still parse; unknown fields are ignored for the same reason.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Domain, Email, LicenseId, ProductKey};
+pub use crate::vocab::{LicenseKind, Tier, UnknownVariant};
 
 /// The full claim set of a license token. Times are unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,92 +100,6 @@ pub struct SeatGrant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<u32>,
 }
-
-/// Why a string is not a known [`Tier`] or [`LicenseKind`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} {value:?}; expected one of: {expected}")]
-pub struct UnknownVariant {
-    /// `"tier"` or `"license kind"`.
-    pub kind: &'static str,
-    /// The refused input.
-    pub value: String,
-    /// The accepted spellings, comma-separated.
-    pub expected: String,
-}
-
-/// Generates a snake_case string enum with `ALL`, `as_str`, `Display` and `FromStr`.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// Every variant, in order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The snake_case spelling used in tokens and URLs.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownVariant;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| UnknownVariant {
-                    kind: $kind,
-                    value: s.to_owned(),
-                    expected: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                })
-            }
-        }
-    };
-}
-
-string_enum!(
-    /// The commercial tier a license sells.
-    Tier, "tier", {
-        /// Entry paid tier.
-        Starter => "starter",
-        /// Professional tier.
-        Pro => "pro",
-        /// Growth tier.
-        Growth => "growth",
-        /// Enterprise tier.
-        Enterprise => "enterprise",
-        /// Time-boxed evaluation.
-        Trial => "trial",
-        /// Beta programme.
-        Beta => "beta",
-        /// Developer / non-production.
-        Dev => "dev",
-    }
-);
-
-string_enum!(
-    /// How the license lapses.
-    LicenseKind, "license kind", {
-        /// Never expires; support is time-boxed by `support_until`.
-        Perpetual => "perpetual",
-        /// Expires and is renewed by payment.
-        Subscription => "subscription",
-        /// Expires at the end of the trial.
-        Trial => "trial",
-    }
-);
 
 /// A claim set that parses but is not coherent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -282,21 +195,6 @@ mod tests {
         assert!(
             err.contains("bind the registrable domain example.com"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn tiers_and_kinds_round_trip_through_strings() {
-        for tier in Tier::ALL {
-            assert_eq!(tier.as_str().parse::<Tier>(), Ok(*tier));
-        }
-        for kind in LicenseKind::ALL {
-            assert_eq!(kind.to_string().parse::<LicenseKind>(), Ok(*kind));
-        }
-        let err = "Platinum".parse::<Tier>().unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "unknown tier \"Platinum\"; expected one of: starter, pro, growth, enterprise, trial, beta, dev"
         );
     }
 

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tessera_backend::licenses::IssueRequest;
+use tessera_backend::licenses::{IssueInput, IssueRequest};
 use tessera_backend::{Backend, Config};
 use tessera_license::claims::{LicenseKind, Tier};
 
@@ -31,27 +31,21 @@ async fn seed(config: Config) -> Vec<String> {
         .expect("key");
     let mut tokens = Vec::with_capacity(LICENSES);
     for i in 0..LICENSES {
-        let req = IssueRequest {
+        let req = IssueRequest::try_from(IssueInput {
             email: format!("customer{i}@example.com"),
             company: format!("Customer {i}"),
-            tax_id: None,
-            tier: Tier::Pro,
-            kind: LicenseKind::Subscription,
+            tier: Tier::Pro.to_string(),
+            kind: Some(LicenseKind::Subscription.to_string()),
             product: "studio".into(),
             plan: Some("pro-monthly".into()),
-            expires_at: Some(tessera_backend::now() + 30 * 86_400),
-            support_period: None,
+            expires_at: chrono::DateTime::from_timestamp(tessera_backend::now() + 30 * 86_400, 0)
+                .map(|t| t.to_rfc3339()),
             features: vec!["sso".into(), "audit".into()],
             plugins: vec!["crm".into()],
-            themes: vec![],
-            niches: vec![],
             domains: vec!["example.com".into()],
-            seats: Default::default(),
-            node_lock: None,
-            caps: Default::default(),
-            early_adopter: false,
-            send_email: false,
-        };
+            ..IssueInput::default()
+        })
+        .expect("a valid request");
         tokens.push(
             backend
                 .issue_license(&req, "bench")

@@ -13,10 +13,17 @@ use std::time::{Duration, Instant};
 use rand::Rng as _;
 use secrecy::ExposeSecret as _;
 use tessera_backend::{Backend, Config};
+use tessera_license::vocab::{LicenseStatus, Tier};
 use tessera_server::web::{self, AppState};
 
-const TIERS: [&str; 4] = ["starter", "pro", "growth", "enterprise"];
-const STATUSES: [&str; 4] = ["active", "active", "active", "revoked"];
+const TIERS: [Tier; 4] = [Tier::Starter, Tier::Pro, Tier::Growth, Tier::Enterprise];
+/// Three in four licenses are active.
+const STATUSES: [LicenseStatus; 4] = [
+    LicenseStatus::Active,
+    LicenseStatus::Active,
+    LicenseStatus::Active,
+    LicenseStatus::Revoked,
+];
 
 async fn seed(url: &str, kid: &str, licenses: u64, heartbeats: u64) {
     // One connection with a 1 GiB page cache: the indexes of 10 M heartbeats do not fit in
@@ -35,8 +42,8 @@ async fn seed(url: &str, kid: &str, licenses: u64, heartbeats: u64) {
     for chunk in 0..licenses.div_ceil(5_000) {
         let mut tx = pool.begin().await.unwrap();
         for i in chunk * 5_000..((chunk + 1) * 5_000).min(licenses) {
-            let tier = TIERS[rng.gen_range(0..4)];
-            let status = STATUSES[rng.gen_range(0..4)];
+            let tier = TIERS[rng.gen_range(0..4)].as_str();
+            let status = STATUSES[rng.gen_range(0..4)].as_str();
             let created = now - rng.gen_range(0..3 * 365 * 86_400);
             let beat: Option<i64> = rng
                 .gen_bool(0.8)
@@ -155,7 +162,7 @@ fn main() {
         let backend = Backend::connect(config).await.unwrap();
         let boot = backend.bootstrap().await.unwrap();
         seed(&url, boot.created_key.as_deref().unwrap(), licenses, heartbeats).await;
-        let (email, password) = boot.admin.unwrap();
+        let tessera_backend::bootstrap::FirstAdmin { email, password } = boot.admin.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let leptos = web::leptos_options(backend.config(), addr);

@@ -14,26 +14,28 @@ pub fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn split_count<'a>(flag: &str, spec: &'a str) -> anyhow::Result<(&'a str, u32)> {
+fn split_count<'a, N: std::str::FromStr>(
+    flag: &str,
+    spec: &'a str,
+) -> anyhow::Result<(&'a str, N)> {
     let (name, n) = spec
         .split_once('=')
-        .with_context(|| format!("{flag} {spec:?}: expected NAME=N"))?;
+        .with_context(|| format!("{flag}: {spec:?} is not NAME=N"))?;
     let n = n
         .trim()
         .parse()
-        .with_context(|| format!("{flag} {spec:?}: N must be a whole number"))?;
-    anyhow::ensure!(
-        !name.trim().is_empty(),
-        "{flag} {spec:?}: the name is empty"
-    );
+        .ok()
+        .with_context(|| format!("{flag}: {spec:?} needs a whole number after ="))?;
+    anyhow::ensure!(!name.trim().is_empty(), "{flag}: {spec:?} has no name");
     Ok((name.trim(), n))
 }
 
-/// `crm.agent=5` grants 5 seats of role agent; `crm=10` a pool of 10.
-pub fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> {
+/// `crm.agent=5` grants 5 seats of role agent; `crm=10` a pool of 10. `flag` names the
+/// field or flag in messages.
+pub fn parse_seats(flag: &str, specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGrant>> {
     let mut seats: BTreeMap<String, SeatGrant> = BTreeMap::new();
     for spec in specs {
-        let (name, n) = split_count("--seats", spec)?;
+        let (name, n) = split_count(flag, spec)?;
         match name.split_once('.') {
             Some((plugin, role)) => {
                 seats
@@ -48,10 +50,11 @@ pub fn parse_seats(specs: &[String]) -> anyhow::Result<BTreeMap<String, SeatGran
     Ok(seats)
 }
 
-pub fn parse_caps(specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
+/// `rooms=10` caps rooms at 10 (the rules refuse a negative cap, not this notation).
+pub fn parse_caps(flag: &str, specs: &[String]) -> anyhow::Result<BTreeMap<String, i64>> {
     specs
         .iter()
-        .map(|s| split_count("--cap", s).map(|(k, n)| (k.to_string(), i64::from(n))))
+        .map(|s| split_count(flag, s).map(|(k, n)| (k.to_string(), n)))
         .collect()
 }
 
@@ -61,13 +64,13 @@ mod tests {
 
     #[test]
     fn seats_read_as_roles_or_a_pool() {
-        let seats =
-            parse_seats(&["crm.agent=5".into(), "crm=10".into(), "hr.admin=1".into()]).unwrap();
+        let specs = ["crm.agent=5".into(), "crm=10".into(), "hr.admin=1".into()];
+        let seats = parse_seats("--seats", &specs).unwrap();
         assert_eq!(seats["crm"].roles["agent"], 5);
         assert_eq!(seats["crm"].pool, Some(10));
         assert_eq!(seats["hr"].roles["admin"], 1);
-        assert!(parse_seats(&["crm.agent=many".into()]).is_err());
-        assert!(parse_seats(&["=3".into()]).is_err());
+        assert!(parse_seats("--seats", &["crm.agent=many".into()]).is_err());
+        assert!(parse_seats("--seats", &["=3".into()]).is_err());
     }
 
     #[test]

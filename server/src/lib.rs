@@ -6,4 +6,5 @@
 pub mod cli;
 pub mod input;
 pub mod shutdown;
+pub mod views;
 pub mod web;

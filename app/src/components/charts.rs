@@ -6,24 +6,31 @@ const WIDTH: f64 = 480.0;
 const HEIGHT: f64 = 150.0;
 const LABEL_SPACE: f64 = 18.0;
 
+/// One labelled count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+}
+
 /// A bar chart of labelled counts. `fills` colour the bars in turn.
 #[component]
 pub fn BarChart(
     title: &'static str,
-    bars: Vec<(String, i64)>,
+    bars: Vec<Bar>,
     fills: &'static [&'static str],
 ) -> impl IntoView {
-    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
     let slot = WIDTH / bars.len().max(1) as f64;
     let summary = bars
         .iter()
-        .map(|(label, n)| format!("{label}: {n}"))
+        .map(|b| format!("{}: {}", b.label, b.value))
         .collect::<Vec<_>>()
         .join(", ");
     let rects = bars
         .into_iter()
         .enumerate()
-        .map(|(i, (label, n))| {
+        .map(|(i, Bar { label, value: n })| {
             let h = (n as f64 / max) * (HEIGHT - LABEL_SPACE * 2.0);
             let x = i as f64 * slot + slot * 0.15;
             let y = HEIGHT - LABEL_SPACE - h;

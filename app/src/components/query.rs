@@ -3,24 +3,26 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::serverfns::params::Param;
+
 /// The current query parameters, reactively.
-pub fn query_params() -> impl Fn() -> Vec<(String, String)> + Copy + Send + Sync + 'static {
+pub fn query_params() -> impl Fn() -> Vec<Param> + Copy + Send + Sync + 'static {
     let query = use_query_map();
     move || {
         query
             .get()
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+            .map(|(name, value)| Param::new(name, value))
             .collect()
     }
 }
 
 /// `path?…` with `params`, `key` replaced by `value`, every value percent-encoded.
-pub fn href_with(path: &str, params: &[(String, String)], key: &str, value: &str) -> String {
+pub fn href_with(path: &str, params: &[Param], key: &str, value: &str) -> String {
     let pairs = params
         .iter()
-        .filter(|(k, _)| k != key)
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .filter(|p| p.name != key)
+        .map(|p| (p.name.as_str(), p.value.as_str()))
         .chain([(key, value)])
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>();
@@ -42,10 +44,7 @@ mod tests {
 
     #[test]
     fn a_page_link_keeps_the_filters_encoded_and_replaces_the_cursor() {
-        let params = vec![
-            ("actor".to_string(), "a&b c".to_string()),
-            ("before".to_string(), "9".to_string()),
-        ];
+        let params = vec![Param::new("actor", "a&b c"), Param::new("before", "9")];
         assert_eq!(
             href_with("/audit", &params, "before", "5"),
             "/audit?actor=a%26b%20c&before=5"

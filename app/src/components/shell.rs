@@ -4,40 +4,41 @@ use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::serverfns::session::{whoami, Me, RoleName};
+use crate::serverfns::session::{whoami, Me};
+use tessera_license::vocab::Role;
 
 /// A navigation entry and the least role that sees it.
 struct NavItem {
     href: &'static str,
     label: &'static str,
-    min_role: RoleName,
+    min_role: Role,
 }
 
 const NAV: &[NavItem] = &[
     NavItem {
         href: "/",
         label: "Overview",
-        min_role: RoleName::Viewer,
+        min_role: Role::Viewer,
     },
     NavItem {
         href: "/licenses",
         label: "Licenses",
-        min_role: RoleName::Viewer,
+        min_role: Role::Viewer,
     },
     NavItem {
         href: "/audit",
         label: "Audit",
-        min_role: RoleName::Operator,
+        min_role: Role::Operator,
     },
     NavItem {
         href: "/keys",
         label: "Signing keys",
-        min_role: RoleName::Sysadmin,
+        min_role: Role::Sysadmin,
     },
     NavItem {
         href: "/users",
         label: "Users",
-        min_role: RoleName::Sysadmin,
+        min_role: Role::Sysadmin,
     },
 ];
 

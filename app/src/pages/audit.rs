@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::format::datetime;
 use crate::components::query::{href_with, query_params};
-use crate::serverfns::audit::{audit_trail, AuditPage, AuditRow};
+use crate::serverfns::audit::{audit_trail, AuditPage, AuditRow, ChainBreak};
 
 const INPUT: &str = "mt-1 rounded border border-slate-300 px-2 py-1 text-sm";
 
@@ -16,7 +16,7 @@ fn row(r: AuditRow) -> impl IntoView {
             <td class="px-3 py-2 text-xs text-slate-500">{r.seq}</td>
             <td class="px-3 py-2 text-sm">{datetime(r.at)}</td>
             <td class="px-3 py-2 text-sm">{r.actor}</td>
-            <td class="px-3 py-2 text-sm font-medium">{r.action}</td>
+            <td class="px-3 py-2 text-sm font-medium">{r.action.as_str()}</td>
             <td class="px-3 py-2 font-mono text-xs">{r.subject}</td>
             <td class="px-3 py-2"><pre class="max-w-md overflow-x-auto text-xs text-slate-600">{r.detail}</pre></td>
         </tr>
@@ -27,7 +27,7 @@ fn chain(page: &AuditPage) -> impl IntoView {
     match &page.broken {
         None => view! { <p role="status" class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="chain">
             {format!("The hash chain verifies: {} rows, each linked to the one before.", page.chain_rows)}</p> }.into_any(),
-        Some((seq, reason)) => view! { <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800" data-testid="chain">
+        Some(ChainBreak { seq, reason }) => view! { <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800" data-testid="chain">
             {format!("The hash chain is broken at row {seq}: {reason}.")}</p> }.into_any(),
     }
 }

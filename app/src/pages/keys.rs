@@ -9,16 +9,17 @@ use leptos_router::hooks::use_query_map;
 use crate::components::format::{datetime, maybe_datetime};
 use crate::serverfns::keys::{list_keys, KeyView};
 use crate::serverfns::licenses::{last_form_outcome, FormOutcome};
+use tessera_license::vocab::KeyStatus;
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
 /// Activating is safe once this share of recent heartbeats accepts the key.
 const SAFE_SHARE: f64 = 0.95;
 
-fn status_badge(status: &str) -> &'static str {
+fn status_badge(status: KeyStatus) -> &'static str {
     match status {
-        "active" => "bg-emerald-100 text-emerald-800",
-        "accepted" => "bg-sky-100 text-sky-800",
-        _ => "bg-slate-100 text-slate-600",
+        KeyStatus::Active => "bg-emerald-100 text-emerald-800",
+        KeyStatus::Accepted => "bg-sky-100 text-sky-800",
+        KeyStatus::Retired => "bg-slate-100 text-slate-600",
     }
 }
 
@@ -43,16 +44,16 @@ fn adoption(key: &KeyView) -> impl IntoView {
 fn key_row(key: &KeyView, token: &str) -> impl IntoView {
     let badge = format!(
         "rounded px-2 py-0.5 text-xs font-medium {}",
-        status_badge(&key.status)
+        status_badge(key.status)
     );
-    let can_activate = key.can_sign && key.status == "accepted";
-    let can_retire = key.status == "accepted";
+    let can_activate = key.can_sign && key.status == KeyStatus::Accepted;
+    let can_retire = key.status == KeyStatus::Accepted;
     let activate = format!("/keys/{}/activate", key.kid);
     let retire = format!("/keys/{}/retire", key.kid);
     view! {
         <tr class="border-t border-slate-100 align-top">
             <td class="px-4 py-2 font-mono text-sm">{key.kid.clone()}</td>
-            <td class="px-4 py-2"><span class=badge>{key.status.clone()}</span></td>
+            <td class="px-4 py-2"><span class=badge>{key.status.as_str()}</span></td>
             <td class="px-4 py-2 text-sm">{if key.can_sign { "signs" } else { "verify-only" }}</td>
             <td class="px-4 py-2 text-sm">{adoption(key)}</td>
             <td class="px-4 py-2 text-sm">{key.live_licenses}</td>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::charts::BarChart;
+use crate::components::charts::{Bar, BarChart};
 use crate::components::format::datetime;
 use crate::serverfns::dashboard::{get_dashboard, DashboardView};
 use crate::serverfns::overview::{get_overview, Overview};
@@ -18,13 +18,19 @@ fn charts(d: DashboardView) -> impl IntoView {
     let weeks = d
         .weeks
         .into_iter()
-        .map(|(w, n)| (week_label(w), n))
+        .map(|w| Bar {
+            label: week_label(w.week),
+            value: w.issued,
+        })
         .collect();
     let labels = ["< 24 h", "< 7 d", "7–30 d", "≥ 30 d", "never"];
     let freshness = labels
         .iter()
         .zip(d.freshness)
-        .map(|(l, n)| ((*l).to_string(), n))
+        .map(|(label, value)| Bar {
+            label: (*label).to_string(),
+            value,
+        })
         .collect();
     let anomalies = d.anomalies;
     view! {
@@ -37,9 +43,9 @@ fn charts(d: DashboardView) -> impl IntoView {
             {if anomalies.is_empty() {
                 view! { <p class="text-sm text-slate-500">"None."</p> }.into_any()
             } else {
-                view! { <ul class="space-y-1 text-sm">{anomalies.into_iter().map(|(id, kind, detail, at)| view! {
-                    <li><a class="font-mono text-indigo-700 hover:underline" href=format!("/licenses/{id}")>{id.clone()}</a>
-                        {format!(" — {kind}: {detail} ({})", datetime(at))}</li>
+                view! { <ul class="space-y-1 text-sm">{anomalies.into_iter().map(|a| view! {
+                    <li><a class="font-mono text-indigo-700 hover:underline" href=format!("/licenses/{}", a.license_id)>{a.license_id.clone()}</a>
+                        {format!(" — {}: {} ({})", a.kind, a.detail, datetime(a.detected_at))}</li>
                 }).collect_view()}</ul> }.into_any()
             }}
         </section>

@@ -32,7 +32,7 @@ fn user_row(user: &UserView, token: &str) -> impl IntoView {
     let state = match (user.disabled, user.must_change_password) {
         (true, _) => "disabled",
         (false, true) => "must change password",
-        (false, false) => "active",
+        (false, false) => "enabled",
     };
     view! {
         <tr class="border-t border-slate-100 align-top">

@@ -8,5 +8,6 @@ pub(crate) mod guard;
 pub mod keys;
 pub mod licenses;
 pub mod overview;
+pub mod params;
 pub mod session;
 pub mod users;

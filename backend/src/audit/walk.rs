@@ -178,7 +178,7 @@ mod tests {
                     seq,
                     at: 1_700_000_000 + seq,
                     actor: "alice".into(),
-                    action: "key.generated".into(),
+                    action: crate::store::AuditAction::KeyGenerated,
                     subject: format!("k{seq}"),
                     detail: "{}".into(),
                     prev_hash: prev.clone(),

@@ -2,11 +2,11 @@
 //! owner, and the multi-install window. Each change writes its audit row (before/after) in
 //! the same transaction; e-mails follow, and a failed e-mail never undoes the change.
 
-use tessera_license::claims::{Claims, Customer};
+use tessera_license::claims::Customer;
 use tessera_license::{jws, Email, LicenseId};
 
 use super::{invalid, license_summary, messages, token_sha256, Issued};
-use crate::store::{AuditEvent, LicenseRow, Supersede};
+use crate::store::{AuditAction, AuditEvent, LicenseRow, LicenseStatus, SupersedeReason};
 use crate::{now, Backend, Error, Result};
 
 /// How long a multi-install window stays open.
@@ -26,7 +26,7 @@ pub struct Transfer {
 
 fn event(
     actor: &str,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     before: &LicenseRow,
     after: &serde_json::Value,
@@ -34,25 +34,16 @@ fn event(
     AuditEvent {
         at: now(),
         actor: actor.to_string(),
-        action: action.to_string(),
+        action,
         subject: subject.to_string(),
         detail: serde_json::json!({ "before": license_summary(before), "after": after }),
     }
 }
 
-fn snapshot(row: &LicenseRow) -> Result<Claims> {
-    serde_json::from_str(&row.claims).map_err(|e| {
-        Error::Internal(anyhow::anyhow!(
-            "license {} has an unreadable snapshot: {e}",
-            row.id
-        ))
-    })
-}
-
 impl Backend {
     async fn active_license(&self, id: &str) -> Result<LicenseRow> {
         let row = self.get_license(id).await?;
-        if row.status != "active" {
+        if row.status != LicenseStatus::Active {
             return Err(Error::Conflict(format!("license {id} is {}", row.status)));
         }
         Ok(row)
@@ -68,10 +59,10 @@ impl Backend {
             return Err(Error::invalid("reason: at most 500 characters"));
         }
         let before = self.active_license(id).await?;
-        let after = serde_json::json!({ "status": "revoked", "reason": reason });
-        let audit = event(actor, "license.revoked", id, &before, &after);
+        let after = serde_json::json!({ "status": LicenseStatus::Revoked, "reason": reason });
+        let audit = event(actor, AuditAction::LicenseRevoked, id, &before, &after);
         self.store
-            .end_license(id, "revoked", reason, &audit)
+            .end_license(id, LicenseStatus::Revoked, reason, &audit)
             .await?;
         tracing::info!(license.id = %id, "revoked license");
         self.get_license(id).await
@@ -81,7 +72,7 @@ impl Backend {
     /// The previous token is superseded: a heartbeat carrying it gets no token back.
     pub async fn resend_license(&self, id: &str, actor: &str) -> Result<Issued> {
         let before = self.active_license(id).await?;
-        let old = snapshot(&before)?;
+        let old = before.claims.clone();
         let at = now();
         let claims = self.new_claims(
             old.sub.clone(),
@@ -94,13 +85,13 @@ impl Backend {
         license.created_at = before.created_at;
         let audit = event(
             actor,
-            "license.resent",
+            AuditAction::LicenseResent,
             id,
             &before,
             &license_summary(&license),
         );
         self.store
-            .replace_token(&license, Supersede::Resent, &audit)
+            .replace_token(&license, SupersedeReason::Resent, &audit)
             .await?;
         let mail_error = self.deliver(&messages::resent(&claims, &token)).await;
         Ok(Issued {
@@ -125,7 +116,7 @@ impl Backend {
         }
         let email = Email::parse(&to.email).map_err(invalid("email"))?;
         let before = self.active_license(id).await?;
-        let old = snapshot(&before)?;
+        let old = before.claims.clone();
         let mut lic = old.lic.clone();
         lic.customer = Customer {
             email,
@@ -141,13 +132,14 @@ impl Backend {
         let claims = self.new_claims(sub, old.aud.clone(), at, old.exp, lic);
         let (mut license, token) = self.sign(&claims, at).await?;
         license.transferred_from = Some(id.to_string());
-        let moved = serde_json::json!({ "status": "transferred", "replaced_by": license.id });
+        let moved =
+            serde_json::json!({ "status": LicenseStatus::Transferred, "replaced_by": license.id });
         let audits = [
-            event(actor, "license.transferred", id, &before, &moved),
+            event(actor, AuditAction::LicenseTransferred, id, &before, &moved),
             AuditEvent {
                 at,
                 actor: actor.to_string(),
-                action: "license.issued".into(),
+                action: AuditAction::LicenseIssued,
                 subject: license.id.clone(),
                 detail: serde_json::json!({ "after": license_summary(&license), "transferred_from": id }),
             },
@@ -178,7 +170,7 @@ impl Backend {
         let until = now() + MULTI_INSTALL_WINDOW_SECS;
         let audit = event(
             actor,
-            "license.multi_install_window",
+            AuditAction::LicenseMultiInstallWindow,
             id,
             &before,
             &serde_json::json!({ "multi_install_until": until }),
@@ -193,9 +185,8 @@ impl Backend {
     /// so this is byte for byte the token that was handed out; it is checked against the
     /// stored hash and never stored itself.
     pub(crate) async fn current_token(&self, row: &LicenseRow) -> Result<String> {
-        let claims = snapshot(row)?;
         let signer = self.signer_for(&row.kid).await?;
-        let token = jws::sign(&claims, &signer);
+        let token = jws::sign(&row.claims, &signer);
         if token_sha256(&token) != row.token_sha256 {
             return Err(Error::Internal(anyhow::anyhow!(
                 "license {}: the snapshot does not reproduce the issued token",

@@ -5,19 +5,22 @@
 pub mod lifecycle;
 mod messages;
 pub mod query;
+mod request;
+mod verify;
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Months, Utc};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
-use tessera_license::claims::{Claims, Customer, LicenseGrant, LicenseKind, SeatGrant, Tier};
-use tessera_license::jws::{self, VerifyOptions};
-use tessera_license::state::{self, BASE_SUPPORT_SECS};
-use tessera_license::{Domain, Email, LicenseId, ProductKey};
+use tessera_license::claims::{Claims, Customer, LicenseGrant, LicenseKind};
+use tessera_license::jws;
+use tessera_license::state::BASE_SUPPORT_SECS;
+use tessera_license::{LicenseId, ProductKey};
+
+pub use request::{IssueInput, IssueRequest, SupportPeriod, MAX_ITEMS, MAX_NAME};
+pub use verify::{verify_token, TokenRefused, Verification};
 
 use crate::mail::Mail;
-use crate::store::{AuditEvent, LicenseRow};
+use crate::store::{AuditAction, AuditEvent, LicenseRow, LicenseStatus};
+use crate::{now, Backend, Error, Result};
 
 /// The facts about a license that audit rows record before and after a change.
 pub(crate) fn license_summary(l: &LicenseRow) -> serde_json::Value {
@@ -28,87 +31,12 @@ pub(crate) fn license_summary(l: &LicenseRow) -> serde_json::Value {
         "support_until": l.support_until,
     })
 }
-use crate::{now, Backend, Error, Result};
 
 /// The feature flag that marks an early adopter.
 pub const EARLY_ADOPTER: &str = "early_adopter";
 
 /// How long a trial runs when no expiry is given.
 pub const TRIAL_SECS: i64 = 30 * 86_400;
-
-/// Everything an operator chooses when issuing a license. Validated by [`Backend::issue_license`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueRequest {
-    pub email: String,
-    pub company: String,
-    pub tax_id: Option<String>,
-    pub tier: Tier,
-    pub kind: LicenseKind,
-    pub product: String,
-    pub plan: Option<String>,
-    /// Unix seconds. Refused for perpetual; defaults to 30 days for trials; required for subscriptions.
-    pub expires_at: Option<i64>,
-    /// Support beyond the 30 days every license gets.
-    pub support_period: Option<SupportPeriod>,
-    pub features: Vec<String>,
-    pub plugins: Vec<String>,
-    pub themes: Vec<String>,
-    pub niches: Vec<String>,
-    pub domains: Vec<String>,
-    pub seats: BTreeMap<String, SeatGrant>,
-    pub node_lock: Option<String>,
-    pub caps: BTreeMap<String, i64>,
-    /// Marks an early adopter (a `early_adopter` feature in the token).
-    pub early_adopter: bool,
-    /// E-mail the token to the customer.
-    pub send_email: bool,
-}
-
-/// A support period such as `12mo`, `2y`, `6w` or `90d`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SupportPeriod {
-    Days(u32),
-    Months(u32),
-}
-
-impl SupportPeriod {
-    /// Parses `<n>d`, `<n>w`, `<n>mo` or `<n>y`.
-    pub fn parse(text: &str) -> Result<Self> {
-        let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let bad = || {
-            Error::invalid(format!(
-                "support period {text:?}: expected a number and a unit, e.g. 12mo, 1y, 6w or 90d"
-            ))
-        };
-        let n: u32 = number
-            .parse()
-            .ok()
-            .filter(|n| *n > 0 && *n <= 1200)
-            .ok_or_else(bad)?;
-        match unit {
-            "d" => Ok(Self::Days(n)),
-            "w" => Ok(Self::Days(n * 7)),
-            "mo" | "m" => Ok(Self::Months(n)),
-            "y" => Ok(Self::Months(n * 12)),
-            _ => Err(bad()),
-        }
-    }
-
-    fn add_to(self, at: i64) -> Result<i64> {
-        let start = DateTime::<Utc>::from_timestamp(at, 0)
-            .ok_or_else(|| Error::invalid("time out of range"))?;
-        let end = match self {
-            Self::Days(d) => start.checked_add_signed(chrono::Duration::days(d.into())),
-            Self::Months(m) => start.checked_add_months(Months::new(m)),
-        };
-        end.map(|t| t.timestamp())
-            .ok_or_else(|| Error::invalid("support period out of range"))
-    }
-}
 
 /// A freshly signed license. `token` is the only copy: hand it to its owner, never store it.
 #[derive(Debug)]
@@ -120,16 +48,6 @@ pub struct Issued {
     pub mail_error: Option<String>,
 }
 
-/// The result of checking a presented token.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Verification {
-    pub kid: Option<String>,
-    pub state: state::State,
-    pub claims: Claims,
-    /// The stored status when this server issued the license (`active`, `revoked`, ...).
-    pub stored_status: Option<String>,
-}
-
 fn invalid<E: std::fmt::Display>(field: &'static str) -> impl Fn(E) -> Error {
     move |e| Error::invalid(format!("{field}: {e}"))
 }
@@ -137,17 +55,6 @@ fn invalid<E: std::fmt::Display>(field: &'static str) -> impl Fn(E) -> Error {
 /// SHA-256 (hex) of a token: what the database keeps instead of the token.
 pub fn token_sha256(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn clean_list(items: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = items
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 fn expiry(kind: LicenseKind, expires_at: Option<i64>, at: i64) -> Result<Option<i64>> {
@@ -174,46 +81,34 @@ fn expiry(kind: LicenseKind, expires_at: Option<i64>, at: i64) -> Result<Option<
 
 impl IssueRequest {
     fn grant(&self, at: i64) -> Result<LicenseGrant> {
-        let company = self.company.trim().to_string();
-        if company.is_empty() {
-            return Err(Error::invalid("company: required"));
-        }
-        let domains = self
-            .domains
-            .iter()
-            .map(|d| Domain::parse(d).map_err(invalid("domain")))
-            .collect::<Result<Vec<_>>>()?;
         let support_base = at + BASE_SUPPORT_SECS;
         let support_until = match self.support_period {
             Some(period) => period.add_to(support_base)?,
             None => support_base,
         };
         let mut features = self.features.clone();
-        if self.early_adopter {
+        if self.early_adopter && !features.iter().any(|f| f == EARLY_ADOPTER) {
             features.push(EARLY_ADOPTER.to_string());
+            features.sort();
         }
         Ok(LicenseGrant {
             tier: self.tier,
             kind: self.kind,
-            plan: self.plan.clone().filter(|p| !p.trim().is_empty()),
-            features: clean_list(&features),
+            plan: self.plan.clone(),
+            features,
             caps: self.caps.clone(),
-            plugins: clean_list(&self.plugins),
-            themes: clean_list(&self.themes),
-            niches: clean_list(&self.niches),
+            plugins: self.plugins.clone(),
+            themes: self.themes.clone(),
+            niches: self.niches.clone(),
             seats: self.seats.clone(),
-            domains,
-            node_lock: self.node_lock.clone().filter(|n| !n.trim().is_empty()),
+            domains: self.domains.clone(),
+            node_lock: self.node_lock.clone(),
             support_until: Some(support_until),
             trial: self.kind == LicenseKind::Trial,
             customer: Customer {
-                email: Email::parse(&self.email).map_err(invalid("email"))?,
-                company,
-                tax_id: self
-                    .tax_id
-                    .clone()
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty()),
+                email: self.email.clone(),
+                company: self.company.clone(),
+                tax_id: self.tax_id.clone(),
             },
         })
     }
@@ -224,16 +119,21 @@ impl Backend {
     /// row; e-mails the token when asked (a failed e-mail is reported, the license stays).
     pub async fn issue_license(&self, req: &IssueRequest, actor: &str) -> Result<Issued> {
         let at = now();
-        let product = ProductKey::parse(&req.product).map_err(invalid("product"))?;
         let lic = req.grant(at)?;
         let exp = expiry(req.kind, req.expires_at, at)?;
         let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
-        let claims = self.new_claims(LicenseId::generate(at_ms), product, at, exp, lic);
+        let claims = self.new_claims(
+            LicenseId::generate(at_ms),
+            req.product.clone(),
+            at,
+            exp,
+            lic,
+        );
         let (license, token) = self.sign(&claims, at).await?;
         let audit = AuditEvent {
             at,
             actor: actor.to_string(),
-            action: "license.issued".into(),
+            action: AuditAction::LicenseIssued,
             subject: license.id.clone(),
             detail: serde_json::json!({ "after": license_summary(&license) }),
         };
@@ -275,10 +175,21 @@ impl Backend {
         }
     }
 
-    /// Signs `claims` with the active key; returns the row to store (status active) and the token.
+    /// Signs `claims` with the active key; returns the row to store (status active) and the
+    /// token. Claims every verifier would refuse are never signed.
     async fn sign(&self, claims: &Claims, at: i64) -> Result<(LicenseRow, String)> {
+        claims
+            .validate()
+            .map_err(|e| Error::invalid(format!("claims: {e}")))?;
         let signer = self.active_signer().await?;
         let token = jws::sign(claims, &signer);
+        if token.len() > jws::MAX_TOKEN_BYTES {
+            return Err(Error::invalid(format!(
+                "the license grants too much for one token ({} bytes, at most {}); grant fewer or shorter names",
+                token.len(),
+                jws::MAX_TOKEN_BYTES
+            )));
+        }
         let license = LicenseRow {
             id: claims.sub.as_ref().to_string(),
             kid: signer.kid().as_ref().to_string(),
@@ -286,15 +197,15 @@ impl Backend {
             customer_email: claims.lic.customer.email.as_ref().to_string(),
             company: claims.lic.customer.company.clone(),
             tax_id: claims.lic.customer.tax_id.clone(),
-            tier: claims.lic.tier.as_str().to_string(),
-            kind: claims.lic.kind.as_str().to_string(),
+            tier: claims.lic.tier,
+            kind: claims.lic.kind,
             product: claims.aud.as_ref().to_string(),
             plan: claims.lic.plan.clone(),
-            status: "active".into(),
+            status: LicenseStatus::Active,
             issued_at: at,
             expires_at: claims.exp,
             support_until: claims.lic.support_until,
-            claims: serde_json::to_string(claims).map_err(|e| Error::Internal(e.into()))?,
+            claims: claims.clone(),
             created_at: at,
             niches: claims.lic.niches.clone(),
             revoked_at: None,
@@ -337,57 +248,11 @@ impl Backend {
             .await?
             .ok_or_else(|| Error::NotFound(format!("license {id}")))
     }
-
-    /// Verifies a token against this server's keys and reports its state and stored status.
-    pub async fn verify_license_token(
-        &self,
-        token: &str,
-        audience: Option<&str>,
-    ) -> Result<Verification> {
-        let keys = self.verification_keys().await?;
-        let audience = audience
-            .map(ProductKey::parse)
-            .transpose()
-            .map_err(invalid("audience"))?;
-        let mut opts = VerifyOptions::at(now());
-        if let Some(aud) = audience {
-            opts = opts.audience(aud);
-        }
-        let verified =
-            jws::verify(token, &keys, &opts).map_err(|e| Error::Invalid(e.to_string()))?;
-        let stored = self.store.get_license(verified.claims.sub.as_ref()).await?;
-        let state = match &stored {
-            Some(row) if row.status != "active" => state::State::Revoked,
-            _ => state::State::Active,
-        };
-        Ok(Verification {
-            kid: verified.kid.map(|k| k.as_ref().to_string()),
-            state,
-            claims: verified.claims,
-            stored_status: stored.map(|r| r.status),
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn support_periods_read_as_people_write_them() {
-        assert_eq!(
-            SupportPeriod::parse("12mo").unwrap(),
-            SupportPeriod::Months(12)
-        );
-        assert_eq!(
-            SupportPeriod::parse("1y").unwrap(),
-            SupportPeriod::Months(12)
-        );
-        assert_eq!(SupportPeriod::parse("6w").unwrap(), SupportPeriod::Days(42));
-        assert!(SupportPeriod::parse("12").is_err());
-        assert!(SupportPeriod::parse("0mo").is_err());
-        assert!(SupportPeriod::parse("mo").is_err());
-    }
 
     #[test]
     fn a_perpetual_license_has_no_expiry_and_a_trial_runs_thirty_days() {

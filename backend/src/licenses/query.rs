@@ -1,13 +1,10 @@
 //! Reading licenses: the searchable list and everything the detail page shows.
 
-use serde::Serialize;
-use tessera_license::claims::Claims;
-
 use crate::store::{
     AnomalyRow, AuditFilter, AuditRecord, HeartbeatRow, InstallRow, KeyStatus, LicensePage,
-    LicenseQuery, LicenseRow,
+    LicenseQuery, LicenseRow, LicenseStatus,
 };
-use crate::{now, Backend, Error, Result};
+use crate::{now, Backend, Result};
 
 /// Largest page the list serves.
 pub const MAX_PAGE: i64 = 200;
@@ -16,10 +13,10 @@ pub const MAX_PAGE: i64 = 200;
 pub const INSTALLS_PER_PAGE: i64 = 20;
 
 /// Everything known about one license.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LicenseDetail {
+    /// The license, with the claims of its current token.
     pub license: LicenseRow,
-    pub claims: Claims,
     /// Status history: this license's audit rows, newest first.
     pub history: Vec<AuditRecord>,
     /// The last 100 heartbeats.
@@ -45,8 +42,6 @@ impl Backend {
         let texts = [
             ("q", &query.search),
             ("email", &query.email),
-            ("tier", &query.tier),
-            ("kind", &query.kind),
             ("niche", &query.niche),
         ];
         for (field, value) in texts {
@@ -72,9 +67,6 @@ impl Backend {
     pub async fn license_detail_page(&self, id: &str, installs_page: i64) -> Result<LicenseDetail> {
         let installs_page = installs_page.clamp(0, 1_000_000);
         let license = self.get_license(id).await?;
-        let claims: Claims = serde_json::from_str(&license.claims).map_err(|e| {
-            Error::Internal(anyhow::anyhow!("license {id}: unreadable snapshot: {e}"))
-        })?;
         let filter = AuditFilter {
             subject: Some(id.to_string()),
             ..AuditFilter::default()
@@ -90,11 +82,10 @@ impl Backend {
         let key_status = self.store.get_key(&license.kid).await?.map(|k| k.status);
         let at = now();
         Ok(LicenseDetail {
-            rotate_before_retire: license.status == "active"
+            rotate_before_retire: license.status == LicenseStatus::Active
                 && key_status != Some(KeyStatus::Active),
             support_left_secs: license.support_until.map(|until| until - at),
             license,
-            claims,
             history,
             heartbeats,
             installs,

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::Row as _;
+use tessera_license::vocab::Scope;
 
 use super::{conflict_or, AuditEvent, PostgresStore, SqliteStore, StoreError, StoreResult};
 
@@ -12,7 +13,7 @@ use super::{conflict_or, AuditEvent, PostgresStore, SqliteStore, StoreError, Sto
 pub struct ApiTokenRow {
     pub id: String,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -32,6 +33,15 @@ pub trait ApiTokenStore {
     async fn revoke_api_token(&self, id: &str, audit: &AuditEvent) -> StoreResult<()>;
 }
 
+/// Scopes as stored (and as a JWT's `scope` claim): space-separated.
+pub fn scope_column(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 const COLUMNS: &str = "id, name, scopes, created_by, created_at, expires_at, revoked_at";
 
 macro_rules! api_token_store {
@@ -45,8 +55,8 @@ macro_rules! api_token_store {
                     scopes: scopes
                         .split(' ')
                         .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                        .map(|s| s.parse().map_err(|e| StoreError::Corrupt(format!("{e}"))))
+                        .collect::<StoreResult<_>>()?,
                     created_by: row.try_get("created_by")?,
                     created_at: row.try_get("created_at")?,
                     expires_at: row.try_get("expires_at")?,
@@ -68,7 +78,7 @@ macro_rules! api_token_store {
                 ))
                 .bind(&t.id)
                 .bind(&t.name)
-                .bind(t.scopes.join(" "))
+                .bind(scope_column(&t.scopes))
                 .bind(&t.created_by)
                 .bind(t.created_at)
                 .bind(t.expires_at)

@@ -1,25 +1,24 @@
 //! The audit log's storage: appending inside a caller's transaction, and reading pages.
 //!
-//! Rows are chained with the store's [`ChainKey`], which it is given when the backend is
+//! Rows are chained with the store's [`ChainHasher`], which it is given when the backend is
 //! assembled; a store without one refuses to append rather than write rows nobody can verify.
 
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use sqlx::Row as _;
 
+use super::chain::{ChainHasher, ChainHead, RowFields};
 use super::{
     bind_all, AuditEvent, AuditRecord, Bind, Filter, PostgresStore, SqliteStore, StoreError,
     StoreResult,
 };
-use crate::audit::{ChainHead, ChainKey, RowFields};
 
 /// Reading the audit log (rows are appended by the other stores, in their transactions).
 #[async_trait]
 pub trait AuditStore {
     /// Gives the store the key its audit rows are chained with. A store keeps the first key
     /// it is given; a different one later is refused.
-    fn set_chain_key(&self, key: ChainKey) -> StoreResult<()>;
+    fn set_chain_key(&self, key: Arc<dyn ChainHasher>) -> StoreResult<()>;
     /// The `audit_head` row: sequence number and hash of the newest row.
     async fn audit_head(&self) -> StoreResult<ChainHead>;
     /// Rows with `seq > after`, oldest first.
@@ -46,20 +45,27 @@ const COLUMNS: &str = "seq, at, actor, action, subject, detail, prev_hash, hash"
 
 /// Where a store keeps its chain key: set once, when the backend is assembled.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ChainKeySlot(Arc<OnceLock<ChainKey>>);
+pub(crate) struct ChainKeySlot(Arc<OnceLock<Arc<dyn ChainHasher>>>);
 
 impl ChainKeySlot {
-    fn set(&self, key: ChainKey) -> StoreResult<()> {
+    fn set(&self, key: Arc<dyn ChainHasher>) -> StoreResult<()> {
         match self.0.set(key) {
             Ok(()) => Ok(()),
-            Err(key) if self.0.get().is_some_and(|kept| kept.same_as(&key)) => Ok(()),
+            Err(key)
+                if self
+                    .0
+                    .get()
+                    .is_some_and(|kept| kept.key_id() == key.key_id()) =>
+            {
+                Ok(())
+            }
             Err(_) => Err(StoreError::Conflict(
                 "this store already chains audit rows with another key".into(),
             )),
         }
     }
 
-    fn get(&self) -> StoreResult<&ChainKey> {
+    fn get(&self) -> StoreResult<&Arc<dyn ChainHasher>> {
         self.0.get().ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration(
                 "refusing to append an audit row: this store has no audit chain key \
@@ -71,21 +77,8 @@ impl ChainKeySlot {
 }
 
 macro_rules! audit_store {
-    ($store:ident, $db:ty, $row:ty) => {
+    ($store:ident, $db:ty) => {
         impl $store {
-            fn audit_from_row(row: &$row) -> StoreResult<AuditRecord> {
-                Ok(AuditRecord {
-                    seq: row.try_get("seq")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    subject: row.try_get("subject")?,
-                    detail: row.try_get("detail")?,
-                    prev_hash: row.try_get("prev_hash")?,
-                    hash: row.try_get("hash")?,
-                })
-            }
-
             /// Appends `event` to the keyed hash chain inside `tx`. Updating the head row
             /// first serialises concurrent writers on both engines.
             pub(super) async fn append_audit(
@@ -94,20 +87,18 @@ macro_rules! audit_store {
                 event: &AuditEvent,
             ) -> StoreResult<()> {
                 let key = self.chain_key.get()?;
-                let head = sqlx::query(
+                let ChainHead { seq, hash: prev } = sqlx::query_as(
                     "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
                 )
                 .fetch_one(&mut **tx)
                 .await?;
-                let seq: i64 = head.try_get("seq")?;
-                let prev: String = head.try_get("hash")?;
                 let detail = event.detail.to_string();
                 let hash = key.row_hash(&RowFields {
                     prev: &prev,
                     seq,
                     at: event.at,
                     actor: &event.actor,
-                    action: &event.action,
+                    action: event.action.as_str(),
                     subject: &event.subject,
                     detail: &detail,
                 });
@@ -121,7 +112,7 @@ macro_rules! audit_store {
                 .bind(seq)
                 .bind(event.at)
                 .bind(&event.actor)
-                .bind(&event.action)
+                .bind(event.action)
                 .bind(&event.subject)
                 .bind(&detail)
                 .bind(&prev)
@@ -146,29 +137,26 @@ macro_rules! audit_store {
 
         #[async_trait]
         impl AuditStore for $store {
-            fn set_chain_key(&self, key: ChainKey) -> StoreResult<()> {
+            fn set_chain_key(&self, key: Arc<dyn ChainHasher>) -> StoreResult<()> {
                 self.chain_key.set(key)
             }
 
             async fn audit_head(&self) -> StoreResult<ChainHead> {
-                let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(ChainHead {
-                    seq: row.try_get("seq")?,
-                    hash: row.try_get("hash")?,
-                })
+                Ok(
+                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
             }
 
             async fn audit_page(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
-                let rows = sqlx::query(&format!(
+                Ok(sqlx::query_as(&format!(
                     "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
                 ))
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::audit_from_row).collect()
+                .await?)
             }
 
             async fn audit_search(
@@ -198,14 +186,13 @@ macro_rules! audit_store {
                     "SELECT {COLUMNS} FROM audit_log {} ORDER BY seq DESC LIMIT {limit}",
                     f.where_clause()
                 );
-                let rows = bind_all!(sqlx::query(&sql), &f.binds)
+                Ok(bind_all!(sqlx::query_as(&sql), &f.binds)
                     .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(Self::audit_from_row).collect()
+                    .await?)
             }
         }
     };
 }
 
-audit_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
-audit_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+audit_store!(SqliteStore, sqlx::Sqlite);
+audit_store!(PostgresStore, sqlx::Postgres);

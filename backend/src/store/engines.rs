@@ -98,3 +98,70 @@ macro_rules! engine {
 
 engine!(SqliteStore, "sqlite", SQLITE_MIGRATIONS);
 engine!(PostgresStore, "postgres", POSTGRES_MIGRATIONS);
+
+#[cfg(test)]
+mod tests {
+    use tessera_license::vocab::{
+        AnomalyKind, AuditAction, KeyStatus, LicenseKind, LicenseStatus, Role, SupersedeReason,
+        Tier,
+    };
+
+    const SQLITE: [&str; 3] = [
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../../../migrations/sqlite/0003_trust.sql"),
+        include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
+    ];
+    const POSTGRES: [&str; 3] = [
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+        include_str!("../../../migrations/postgres/0003_trust.sql"),
+        include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
+    ];
+
+    /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.
+    fn checked_lists(sql: &str, column: &str) -> Vec<Vec<String>> {
+        let mut lists = Vec::new();
+        for needle in [format!("{column} IN ("), format!("{column} NOT IN (")] {
+            for (at, _) in sql.match_indices(&needle) {
+                let rest = &sql[at + needle.len()..];
+                let list = &rest[..rest.find(')').unwrap_or(rest.len())];
+                let mut words: Vec<String> = list
+                    .split(',')
+                    .map(|w| w.trim().trim_matches('\'').to_string())
+                    .collect();
+                words.sort();
+                lists.push(words);
+            }
+        }
+        lists
+    }
+
+    fn sorted(words: impl Iterator<Item = &'static str>) -> Vec<String> {
+        let mut words: Vec<String> = words.map(str::to_string).collect();
+        words.sort();
+        words
+    }
+
+    #[test]
+    fn both_engines_check_exactly_the_vocabulary() {
+        let checks = [
+            ("status", sorted(LicenseStatus::spellings())),
+            ("tier", sorted(Tier::spellings())),
+            ("kind", sorted(LicenseKind::spellings())),
+            ("kind", sorted(AnomalyKind::spellings())),
+            ("action", sorted(AuditAction::spellings())),
+            ("status", sorted(KeyStatus::spellings())),
+            ("role", sorted(Role::spellings())),
+            ("reason", sorted(SupersedeReason::spellings())),
+        ];
+        for (engine, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let sql = files.concat();
+            for (column, want) in &checks {
+                let found = checked_lists(&sql, column);
+                assert!(
+                    found.contains(want),
+                    "{engine}: no check of {column} against {want:?}; found {found:?}"
+                );
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::Row as _;
+use tessera_license::vocab::AnomalyKind;
 
 use super::{PostgresStore, SqliteStore, StoreResult};
 
@@ -21,7 +22,7 @@ pub struct HeartbeatRecord {
 }
 
 /// A stored heartbeat.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct HeartbeatRow {
     pub at: i64,
     pub install_id: String,
@@ -29,11 +30,23 @@ pub struct HeartbeatRow {
     pub version: String,
     pub ip: String,
     pub fingerprint: Option<String>,
-    pub accepted_kids: Vec<String>,
+    #[sqlx(try_from = "String")]
+    pub accepted_kids: KidList,
+}
+
+/// The kids a heartbeat said its install accepts (stored as `,a,b,`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct KidList(pub Vec<String>);
+
+impl From<String> for KidList {
+    fn from(column: String) -> Self {
+        Self(kids_from_column(&column))
+    }
 }
 
 /// An install id seen for a license.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct InstallRow {
     pub install_id: String,
     pub first_seen: i64,
@@ -43,12 +56,11 @@ pub struct InstallRow {
 }
 
 /// Something about a license that an operator should look at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AnomalyRow {
     pub id: String,
     pub license_id: String,
-    /// `multiple_installs` or `revoked_token`.
-    pub kind: String,
+    pub kind: AnomalyKind,
     pub detected_at: i64,
     pub detail: String,
     pub resolved_at: Option<i64>,
@@ -65,8 +77,16 @@ pub struct RetentionReport {
     pub sessions_purged: u64,
 }
 
+/// How many recent heartbeats there were, and how many of them came from installs that
+/// accept a given key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct KidAdoption {
+    pub total: i64,
+    pub accepting: i64,
+}
+
 /// Heartbeat freshness of active licenses: < 24 h, < 7 d, 7–30 d, ≥ 30 d, never.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct FreshnessCounts {
     pub day: i64,
     pub week: i64,
@@ -108,7 +128,7 @@ pub trait HeartbeatStore {
     /// Answers how many raw rows were folded.
     async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<u64>;
     /// Heartbeats since `since`, and how many of them accept `kid`.
-    async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)>;
+    async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<KidAdoption>;
     /// Freshness distribution of active licenses at `now`.
     async fn freshness(&self, now: i64) -> StoreResult<FreshnessCounts>;
 }
@@ -158,20 +178,7 @@ fn latest_per_license(batch: &[HeartbeatRecord]) -> Vec<(String, i64)> {
 }
 
 macro_rules! heartbeat_store {
-    ($store:ident, $db:ty, $row:ty) => {
-        impl $store {
-            fn anomaly_from_row(row: &$row) -> StoreResult<AnomalyRow> {
-                Ok(AnomalyRow {
-                    id: row.try_get("id")?,
-                    license_id: row.try_get("license_id")?,
-                    kind: row.try_get("kind")?,
-                    detected_at: row.try_get("detected_at")?,
-                    detail: row.try_get("detail")?,
-                    resolved_at: row.try_get("resolved_at")?,
-                })
-            }
-        }
-
+    ($store:ident, $db:ty) => {
         #[async_trait]
         impl HeartbeatStore for $store {
             async fn record_heartbeats(&self, batch: &[HeartbeatRecord]) -> StoreResult<Vec<i64>> {
@@ -242,31 +249,18 @@ macro_rules! heartbeat_store {
             }
 
             async fn recent_heartbeats(&self, license_id: &str, limit: i64) -> StoreResult<Vec<HeartbeatRow>> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT at, install_id, kid, version, ip, fingerprint, accepted_kids FROM heartbeats \
                      WHERE license_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
                 )
                 .bind(license_id)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(HeartbeatRow {
-                            at: r.try_get("at")?,
-                            install_id: r.try_get("install_id")?,
-                            kid: r.try_get("kid")?,
-                            version: r.try_get("version")?,
-                            ip: r.try_get("ip")?,
-                            fingerprint: r.try_get("fingerprint")?,
-                            accepted_kids: kids_from_column(r.try_get("accepted_kids")?),
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn installs(&self, license_id: &str, limit: i64, offset: i64) -> StoreResult<Vec<InstallRow>> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT install_id, first_seen, last_seen, last_ip, last_version FROM installs \
                      WHERE license_id = $1 ORDER BY last_seen DESC, install_id LIMIT $2 OFFSET $3",
                 )
@@ -274,26 +268,14 @@ macro_rules! heartbeat_store {
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(InstallRow {
-                            install_id: r.try_get("install_id")?,
-                            first_seen: r.try_get("first_seen")?,
-                            last_seen: r.try_get("last_seen")?,
-                            last_ip: r.try_get("last_ip")?,
-                            last_version: r.try_get("last_version")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn count_installs(&self, license_id: &str) -> StoreResult<i64> {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM installs WHERE license_id = $1")
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM installs WHERE license_id = $1")
                     .bind(license_id)
                     .fetch_one(&self.pool)
-                    .await?;
-                Ok(row.try_get("n")?)
+                    .await?)
             }
 
             async fn prune_installs(&self, before: i64) -> StoreResult<u64> {
@@ -311,7 +293,7 @@ macro_rules! heartbeat_store {
                 )
                 .bind(&a.id)
                 .bind(&a.license_id)
-                .bind(&a.kind)
+                .bind(a.kind)
                 .bind(a.detected_at)
                 .bind(&a.detail)
                 .execute(&self.pool)
@@ -320,8 +302,8 @@ macro_rules! heartbeat_store {
             }
 
             async fn anomalies(&self, license_id: Option<&str>, limit: i64) -> StoreResult<Vec<AnomalyRow>> {
-                let rows = match license_id {
-                    Some(id) => sqlx::query(
+                Ok(match license_id {
+                    Some(id) => sqlx::query_as(
                         "SELECT id, license_id, kind, detected_at, detail, resolved_at FROM anomalies \
                          WHERE license_id = $1 ORDER BY detected_at DESC LIMIT $2",
                     )
@@ -329,15 +311,14 @@ macro_rules! heartbeat_store {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?,
-                    None => sqlx::query(
+                    None => sqlx::query_as(
                         "SELECT id, license_id, kind, detected_at, detail, resolved_at FROM anomalies \
                          WHERE resolved_at IS NULL ORDER BY detected_at DESC LIMIT $1",
                     )
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?,
-                };
-                rows.iter().map(Self::anomaly_from_row).collect()
+                })
             }
 
             async fn roll_up_heartbeats(&self, before: i64) -> StoreResult<u64> {
@@ -360,8 +341,8 @@ macro_rules! heartbeat_store {
                 Ok(deleted.rows_affected())
             }
 
-            async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<(i64, i64)> {
-                let row = sqlx::query(
+            async fn kid_adoption(&self, kid: &str, since: i64) -> StoreResult<KidAdoption> {
+                Ok(sqlx::query_as(
                     "SELECT COUNT(*) AS total, \
                      COALESCE(SUM(CASE WHEN accepted_kids LIKE $2 THEN 1 ELSE 0 END), 0) AS accepting \
                      FROM heartbeats WHERE at >= $1",
@@ -369,12 +350,11 @@ macro_rules! heartbeat_store {
                 .bind(since)
                 .bind(format!("%,{},%", kid.replace(['%', '_'], "")))
                 .fetch_one(&self.pool)
-                .await?;
-                Ok((row.try_get("total")?, row.try_get("accepting")?))
+                .await?)
             }
 
             async fn freshness(&self, now: i64) -> StoreResult<FreshnessCounts> {
-                let row = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT \
                      COALESCE(SUM(CASE WHEN last_heartbeat_at >= $1 THEN 1 ELSE 0 END), 0) AS day, \
                      COALESCE(SUM(CASE WHEN last_heartbeat_at < $1 AND last_heartbeat_at >= $2 THEN 1 ELSE 0 END), 0) AS week, \
@@ -387,18 +367,11 @@ macro_rules! heartbeat_store {
                 .bind(now - 7 * 86_400)
                 .bind(now - 30 * 86_400)
                 .fetch_one(&self.pool)
-                .await?;
-                Ok(FreshnessCounts {
-                    day: row.try_get("day")?,
-                    week: row.try_get("week")?,
-                    month: row.try_get("month")?,
-                    stale: row.try_get("stale")?,
-                    never: row.try_get("never")?,
-                })
+                .await?)
             }
         }
     };
 }
 
-heartbeat_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
-heartbeat_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+heartbeat_store!(SqliteStore, sqlx::Sqlite);
+heartbeat_store!(PostgresStore, sqlx::Postgres);

@@ -1,7 +1,6 @@
 //! Signing keys' storage.
 
 use async_trait::async_trait;
-use sqlx::Row as _;
 
 use super::{
     conflict_or, AuditEvent, KeyRow, KeyStatus, PostgresStore, SqliteStore, StoreError, StoreResult,
@@ -25,20 +24,8 @@ pub trait KeyStore {
 const COLUMNS: &str = "kid, status, public_key, private_enc, created_at, activated_at, retired_at";
 
 macro_rules! key_store {
-    ($store:ident, $row:ty) => {
+    ($store:ident) => {
         impl $store {
-            fn key_from_row(row: &$row) -> StoreResult<KeyRow> {
-                Ok(KeyRow {
-                    kid: row.try_get("kid")?,
-                    status: KeyStatus::parse(row.try_get::<&str, _>("status")?)?,
-                    public_key: row.try_get("public_key")?,
-                    private_enc: row.try_get("private_enc")?,
-                    created_at: row.try_get("created_at")?,
-                    activated_at: row.try_get("activated_at")?,
-                    retired_at: row.try_get("retired_at")?,
-                })
-            }
-
             /// Guarded updates: a key becomes active only from accepted (and only with its
             /// private part), retired only from accepted. A concurrent change that got there
             /// first leaves nothing to update and answers a conflict, so activate and retire
@@ -76,22 +63,22 @@ macro_rules! key_store {
                     sqlx::query(
                         "UPDATE signing_keys SET status = $1, retired_at = $2 WHERE kid = $3 AND status = 'accepted'",
                     )
-                    .bind(status.as_str())
+                    .bind(status)
                     .bind(audit.at)
                     .bind(kid)
                     .execute(&mut *tx)
                     .await?
                 };
                 if changed.rows_affected() == 0 {
-                    let now = sqlx::query("SELECT status FROM signing_keys WHERE kid = $1")
-                        .bind(kid)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let now: Option<KeyStatus> =
+                        sqlx::query_scalar("SELECT status FROM signing_keys WHERE kid = $1")
+                            .bind(kid)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     return Err(match now {
                         None => StoreError::NotFound(format!("key {kid}")),
-                        Some(row) => StoreError::Conflict(format!(
-                            "key {kid} is {} now: it changed while this request ran",
-                            row.try_get::<String, _>("status")?
+                        Some(status) => StoreError::Conflict(format!(
+                            "key {kid} is {status} now: it changed while this request ran"
                         )),
                     });
                 }
@@ -110,7 +97,7 @@ macro_rules! key_store {
                 );
                 sqlx::query(&sql)
                     .bind(&key.kid)
-                    .bind(key.status.as_str())
+                    .bind(key.status)
                     .bind(&key.public_key)
                     .bind(&key.private_enc)
                     .bind(key.created_at)
@@ -127,17 +114,12 @@ macro_rules! key_store {
             async fn list_keys(&self) -> StoreResult<Vec<KeyRow>> {
                 let sql =
                     format!("SELECT {COLUMNS} FROM signing_keys ORDER BY created_at DESC, kid");
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::key_from_row).collect()
+                Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
             }
 
             async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM signing_keys WHERE kid = $1");
-                let row = sqlx::query(&sql)
-                    .bind(kid)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(Self::key_from_row).transpose()
+                Ok(sqlx::query_as(&sql).bind(kid).fetch_optional(&self.pool).await?)
             }
 
             async fn activate_key(&self, kid: &str, audit: &AuditEvent) -> StoreResult<()> {
@@ -151,5 +133,5 @@ macro_rules! key_store {
     };
 }
 
-key_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-key_store!(PostgresStore, sqlx::postgres::PgRow);
+key_store!(SqliteStore);
+key_store!(PostgresStore);

@@ -1,43 +1,9 @@
 //! Searching licenses: the query, its filters as SQL, keyset paging and cursors.
 
+use tessera_license::vocab::{Freshness, LicenseSort, StatusFilter, SupportFilter, Tier};
+use tessera_license::LicenseKind;
+
 use super::{Bind, Filter, LicenseRow};
-
-/// Which licenses by lifecycle. `Active` and `Expired` split the `active` status by `exp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    Active,
-    Expired,
-    Revoked,
-    Refunded,
-    Transferred,
-}
-
-/// Whether the support window is still open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SupportFilter {
-    Active,
-    Expired,
-}
-
-/// How recently a license's installs checked in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
-    /// A heartbeat in the last 24 hours.
-    Day,
-    /// A heartbeat in the last 7 days.
-    Week,
-    /// No heartbeat for more than 30 days, or never.
-    Stale,
-}
-
-/// List order; every order is a keyset, so pages stay fast at any depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LicenseSort {
-    #[default]
-    Newest,
-    Oldest,
-    Company,
-}
 
 /// Where the previous page ended: the sort key and id of its last row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +36,8 @@ pub struct LicenseQuery {
     /// Exactly this customer e-mail (case-insensitive).
     pub email: Option<String>,
     pub status: Option<StatusFilter>,
-    pub tier: Option<String>,
-    pub kind: Option<String>,
+    pub tier: Option<Tier>,
+    pub kind: Option<LicenseKind>,
     pub niche: Option<String>,
     pub support: Option<SupportFilter>,
     pub freshness: Option<Freshness>,
@@ -140,11 +106,11 @@ pub(super) fn filter(q: &LicenseQuery) -> Filter {
         Some(StatusFilter::Transferred) => f.push("status = 'transferred'", []),
         None => {}
     }
-    if let Some(tier) = &q.tier {
-        f.push("tier = ?", [Bind::Text(tier.clone())]);
+    if let Some(tier) = q.tier {
+        f.push("tier = ?", [Bind::Text(tier.to_string())]);
     }
-    if let Some(kind) = &q.kind {
-        f.push("kind = ?", [Bind::Text(kind.clone())]);
+    if let Some(kind) = q.kind {
+        f.push("kind = ?", [Bind::Text(kind.to_string())]);
     }
     if let Some(niche) = &q.niche {
         f.push(

@@ -3,16 +3,13 @@
 //! same transaction.
 
 use async_trait::async_trait;
-use sqlx::Row as _;
+use tessera_license::vocab::{LicenseKind, LicenseStatus, SupersedeReason, Tier};
 
 use super::license_query::{cursor_of, filter, keyset};
-pub use super::license_query::{
-    Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, StatusFilter, SupportFilter,
-    COUNT_CAP,
-};
+pub use super::license_query::{LicenseCursor, LicensePage, LicenseQuery, COUNT_CAP};
 use super::{
     bind_all, conflict_or, AuditEvent, Bind, LicenseRow, PostgresStore, SqliteStore, StoreError,
-    StoreResult, Supersede,
+    StoreResult,
 };
 
 /// Licenses.
@@ -24,7 +21,7 @@ pub trait LicenseStore {
     async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>>;
     /// What heartbeats need to know about these licenses (without their claims), by id;
     /// unknown ids are left out.
-    async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<(String, LicenseStanding)>>;
+    async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<LicenseStanding>>;
     /// Number of licenses.
     async fn count_licenses(&self) -> StoreResult<i64>;
     /// Licenses signed by `kid` that are not expired at `now` and not revoked.
@@ -35,7 +32,7 @@ pub trait LicenseStore {
     async fn end_license(
         &self,
         id: &str,
-        status: &str,
+        status: LicenseStatus,
         reason: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
@@ -45,7 +42,7 @@ pub trait LicenseStore {
     async fn replace_token(
         &self,
         license: &LicenseRow,
-        why: Supersede,
+        why: SupersedeReason,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Marks `old_id` transferred to `new` and inserts `new`, atomically.
@@ -62,14 +59,22 @@ pub trait LicenseStore {
         until: i64,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// Licenses first issued per week (week start, count) since `since`.
-    async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// Licenses first issued per week since `since`, oldest week first.
+    async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<WeekCount>>;
+}
+
+/// How many licenses were first issued in the week starting at `week` (unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct WeekCount {
+    pub week: i64,
+    pub n: i64,
 }
 
 /// A license's standing: enough to answer a heartbeat whose token is the current one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LicenseStanding {
-    pub status: String,
+    pub id: String,
+    pub status: LicenseStatus,
     pub expires_at: Option<i64>,
     pub multi_install_until: Option<i64>,
     /// SHA-256 (hex) of the current token.
@@ -82,6 +87,74 @@ const COLUMNS: &str = "id, kid, token_sha256, customer_email, company, tax_id, t
     transferred_from, email_lc, company_lc, tax_id_lc";
 
 const WEEK: i64 = 7 * 86_400;
+
+/// A `licenses` row as the database holds it; [`LicenseRow`] is what the rest reads.
+#[derive(sqlx::FromRow)]
+struct LicenseRecord {
+    id: String,
+    kid: String,
+    token_sha256: String,
+    customer_email: String,
+    company: String,
+    tax_id: Option<String>,
+    tier: Tier,
+    kind: LicenseKind,
+    product: String,
+    plan: Option<String>,
+    status: LicenseStatus,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    support_until: Option<i64>,
+    claims: String,
+    created_at: i64,
+    niches: String,
+    revoked_at: Option<i64>,
+    revoke_reason: Option<String>,
+    last_heartbeat_at: Option<i64>,
+    multi_install_until: Option<i64>,
+    replaced_by: Option<String>,
+    transferred_from: Option<String>,
+}
+
+impl TryFrom<LicenseRecord> for LicenseRow {
+    type Error = StoreError;
+
+    /// The one place a stored claims snapshot is parsed.
+    fn try_from(r: LicenseRecord) -> StoreResult<Self> {
+        let claims = serde_json::from_str(&r.claims).map_err(|e| {
+            StoreError::Corrupt(format!("license {}: unreadable claims snapshot: {e}", r.id))
+        })?;
+        Ok(Self {
+            niches: niches_from_column(&r.niches),
+            id: r.id,
+            kid: r.kid,
+            token_sha256: r.token_sha256,
+            customer_email: r.customer_email,
+            company: r.company,
+            tax_id: r.tax_id,
+            tier: r.tier,
+            kind: r.kind,
+            product: r.product,
+            plan: r.plan,
+            status: r.status,
+            issued_at: r.issued_at,
+            expires_at: r.expires_at,
+            support_until: r.support_until,
+            claims,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            revoke_reason: r.revoke_reason,
+            last_heartbeat_at: r.last_heartbeat_at,
+            multi_install_until: r.multi_install_until,
+            replaced_by: r.replaced_by,
+            transferred_from: r.transferred_from,
+        })
+    }
+}
+
+fn claims_column(claims: &tessera_license::Claims) -> StoreResult<String> {
+    serde_json::to_string(claims).map_err(|e| StoreError::Corrupt(format!("claims: {e}")))
+}
 
 fn niches_column(niches: &[String]) -> String {
     let mut out = String::from(",");
@@ -100,36 +173,8 @@ fn niches_from_column(text: &str) -> Vec<String> {
 }
 
 macro_rules! license_store {
-    ($store:ident, $db:ty, $row:ty) => {
+    ($store:ident, $db:ty) => {
         impl $store {
-            fn license_from_row(row: &$row) -> StoreResult<LicenseRow> {
-                Ok(LicenseRow {
-                    id: row.try_get("id")?,
-                    kid: row.try_get("kid")?,
-                    token_sha256: row.try_get("token_sha256")?,
-                    customer_email: row.try_get("customer_email")?,
-                    company: row.try_get("company")?,
-                    tax_id: row.try_get("tax_id")?,
-                    tier: row.try_get("tier")?,
-                    kind: row.try_get("kind")?,
-                    product: row.try_get("product")?,
-                    plan: row.try_get("plan")?,
-                    status: row.try_get("status")?,
-                    issued_at: row.try_get("issued_at")?,
-                    expires_at: row.try_get("expires_at")?,
-                    support_until: row.try_get("support_until")?,
-                    claims: row.try_get("claims")?,
-                    created_at: row.try_get("created_at")?,
-                    niches: niches_from_column(row.try_get("niches")?),
-                    revoked_at: row.try_get("revoked_at")?,
-                    revoke_reason: row.try_get("revoke_reason")?,
-                    last_heartbeat_at: row.try_get("last_heartbeat_at")?,
-                    multi_install_until: row.try_get("multi_install_until")?,
-                    replaced_by: row.try_get("replaced_by")?,
-                    transferred_from: row.try_get("transferred_from")?,
-                })
-            }
-
             async fn insert_license_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 l: &LicenseRow,
@@ -143,15 +188,15 @@ macro_rules! license_store {
                     .bind(&l.customer_email)
                     .bind(&l.company)
                     .bind(&l.tax_id)
-                    .bind(&l.tier)
-                    .bind(&l.kind)
+                    .bind(l.tier)
+                    .bind(l.kind)
                     .bind(&l.product)
                     .bind(&l.plan)
-                    .bind(&l.status)
+                    .bind(l.status)
                     .bind(l.issued_at)
                     .bind(l.expires_at)
                     .bind(l.support_until)
-                    .bind(&l.claims)
+                    .bind(claims_column(&l.claims)?)
                     .bind(l.created_at)
                     .bind(niches_column(&l.niches))
                     .bind(l.revoked_at)
@@ -182,11 +227,12 @@ macro_rules! license_store {
 
             async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM licenses WHERE id = $1");
-                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-                row.as_ref().map(Self::license_from_row).transpose()
+                let record: Option<LicenseRecord> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                record.map(LicenseRow::try_from).transpose()
             }
 
-            async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<(String, LicenseStanding)>> {
+            async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<LicenseStanding>> {
                 let Some(last) = ids.last() else {
                     return Ok(Vec::new());
                 };
@@ -200,39 +246,22 @@ macro_rules! license_store {
                     list.push_bind(*id);
                 }
                 select.push(")");
-                let rows = select.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get("id")?,
-                            LicenseStanding {
-                                status: row.try_get("status")?,
-                                expires_at: row.try_get("expires_at")?,
-                                multi_install_until: row.try_get("multi_install_until")?,
-                                token_sha256: row.try_get("token_sha256")?,
-                            },
-                        ))
-                    })
-                    .collect()
+                Ok(select.build_query_as().fetch_all(&self.pool).await?)
             }
 
             async fn count_licenses(&self) -> StoreResult<i64> {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM licenses")
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(row.try_get("n")?)
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM licenses").fetch_one(&self.pool).await?)
             }
 
             async fn count_live_licenses_for_kid(&self, kid: &str, now: i64) -> StoreResult<i64> {
-                let row = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM licenses WHERE kid = $1 AND status = 'active' \
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM licenses WHERE kid = $1 AND status = 'active' \
                      AND (expires_at IS NULL OR expires_at > $2)",
                 )
                 .bind(kid)
                 .bind(now)
                 .fetch_one(&self.pool)
-                .await?;
-                Ok(row.try_get("n")?)
+                .await?)
             }
 
             async fn list_licenses(&self, q: &LicenseQuery) -> StoreResult<LicensePage> {
@@ -242,10 +271,9 @@ macro_rules! license_store {
                     counting.where_clause(),
                     COUNT_CAP + 1
                 );
-                let counted: i64 = bind_all!(sqlx::query(&count_sql), &counting.binds)
+                let counted: i64 = bind_all!(sqlx::query_scalar(&count_sql), &counting.binds)
                     .fetch_one(&self.pool)
-                    .await?
-                    .try_get("n")?;
+                    .await?;
                 let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
                 let mut paging = filter(q);
                 let order = keyset(&mut paging, q);
@@ -254,8 +282,9 @@ macro_rules! license_store {
                     "SELECT {COLUMNS} FROM licenses {} ORDER BY {order} LIMIT {limit}",
                     paging.where_clause()
                 );
-                let rows = bind_all!(sqlx::query(&sql), &paging.binds).fetch_all(&self.pool).await?;
-                let mut rows = rows.iter().map(Self::license_from_row).collect::<StoreResult<Vec<_>>>()?;
+                let records: Vec<LicenseRecord> =
+                    bind_all!(sqlx::query_as(&sql), &paging.binds).fetch_all(&self.pool).await?;
+                let mut rows = records.into_iter().map(LicenseRow::try_from).collect::<StoreResult<Vec<_>>>()?;
                 let more = rows.len() as i64 > q.limit;
                 rows.truncate(q.limit.max(0) as usize);
                 let next = if more { rows.last().map(|r| cursor_of(r, q.sort)) } else { None };
@@ -265,7 +294,7 @@ macro_rules! license_store {
             async fn end_license(
                 &self,
                 id: &str,
-                status: &str,
+                status: LicenseStatus,
                 reason: &str,
                 audit: &AuditEvent,
             ) -> StoreResult<()> {
@@ -291,7 +320,7 @@ macro_rules! license_store {
             async fn replace_token(
                 &self,
                 l: &LicenseRow,
-                why: Supersede,
+                why: SupersedeReason,
                 audit: &AuditEvent,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
@@ -301,7 +330,7 @@ macro_rules! license_store {
                      ON CONFLICT (token_sha256) DO NOTHING",
                 )
                 .bind(audit.at)
-                .bind(why.as_str())
+                .bind(why)
                 .bind(&l.id)
                 .execute(&mut *tx)
                 .await?;
@@ -311,7 +340,7 @@ macro_rules! license_store {
                 )
                 .bind(&l.kid)
                 .bind(&l.token_sha256)
-                .bind(&l.claims)
+                .bind(claims_column(&l.claims)?)
                 .bind(l.issued_at)
                 .bind(l.expires_at)
                 .bind(l.support_until)
@@ -372,23 +401,22 @@ macro_rules! license_store {
                 Ok(())
             }
 
-            async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<(i64, i64)>> {
-                let rows = sqlx::query(
+            async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<WeekCount>> {
+                Ok(sqlx::query_as(
                     "SELECT (created_at / $1) * $1 AS week, COUNT(*) AS n FROM licenses \
                      WHERE created_at >= $2 GROUP BY 1 ORDER BY 1",
                 )
                 .bind(WEEK)
                 .bind(since)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(|r| Ok((r.try_get("week")?, r.try_get("n")?))).collect()
+                .await?)
             }
         }
     };
 }
 
-license_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
-license_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+license_store!(SqliteStore, sqlx::Sqlite);
+license_store!(PostgresStore, sqlx::Postgres);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 mod api_tokens;
 mod audit;
+pub mod chain;
 mod engines;
 mod heartbeats;
 mod keys;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 
-pub use api_tokens::{ApiTokenRow, ApiTokenStore};
+pub use api_tokens::{scope_column, ApiTokenRow, ApiTokenStore};
 pub use audit::{AuditFilter, AuditStore};
 pub use engines::{PostgresStore, SqliteStore};
 pub use heartbeats::{
@@ -28,13 +29,17 @@ pub use heartbeats::{
 };
 pub use keys::KeyStore;
 pub use licenses::{
-    Freshness, LicenseCursor, LicensePage, LicenseQuery, LicenseSort, LicenseStanding,
-    LicenseStore, StatusFilter, SupportFilter, COUNT_CAP,
+    LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
 };
-pub use superseded::{Supersede, SupersededStore, SupersededToken};
+pub use superseded::{SupersededStore, SupersededToken};
 pub use users::{AccountChange, UserStore};
 
-use crate::auth::Role;
+pub use tessera_license::vocab::{
+    AnomalyKind, AuditAction, Freshness, KeyStatus, LicenseSort, LicenseStatus, Role, StatusFilter,
+    SupersedeReason, SupportFilter,
+};
+use tessera_license::vocab::{LicenseKind, Tier};
+use tessera_license::Claims;
 
 /// Storage failures. Unique-constraint violations surface as [`StoreError::Conflict`].
 #[derive(Debug, thiserror::Error)]
@@ -59,40 +64,8 @@ pub enum StoreError {
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Lifecycle of a signing key (DESIGN.md, "Keys").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyStatus {
-    /// Signs new tokens; exactly one at a time.
-    Active,
-    /// Verifies tokens and is published in the JWKS, signs nothing.
-    Accepted,
-    /// Kept for history; no unexpired license uses it.
-    Retired,
-}
-
-impl KeyStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyStatus::Active => "active",
-            KeyStatus::Accepted => "accepted",
-            KeyStatus::Retired => "retired",
-        }
-    }
-
-    fn parse(s: &str) -> StoreResult<Self> {
-        match s {
-            "active" => Ok(KeyStatus::Active),
-            "accepted" => Ok(KeyStatus::Accepted),
-            "retired" => Ok(KeyStatus::Retired),
-            other => Err(StoreError::Corrupt(format!("key status {other:?}"))),
-        }
-    }
-}
-
 /// A signing key row. The private part, when present, is sealed under the KEK.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct KeyRow {
     pub kid: String,
     pub status: KeyStatus,
@@ -115,7 +88,7 @@ impl Debug for KeyRow {
 }
 
 /// A license as stored: the token's SHA-256 and a snapshot of its claims, never the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LicenseRow {
     pub id: String,
     pub kid: String,
@@ -123,18 +96,18 @@ pub struct LicenseRow {
     pub customer_email: String,
     pub company: String,
     pub tax_id: Option<String>,
-    pub tier: String,
-    pub kind: String,
+    pub tier: Tier,
+    pub kind: LicenseKind,
     pub product: String,
     pub plan: Option<String>,
-    /// `active`, `revoked`, `refunded` or `transferred` (expiry is derived from `expires_at`).
-    pub status: String,
+    /// Expiry is not a status: it is read from `expires_at`.
+    pub status: LicenseStatus,
     /// When the current token was signed.
     pub issued_at: i64,
     pub expires_at: Option<i64>,
     pub support_until: Option<i64>,
-    /// The signed claims of the current token, as JSON.
-    pub claims: String,
+    /// The signed claims of the current token (stored as JSON, read back by the store).
+    pub claims: Claims,
     /// When the license was first issued.
     pub created_at: i64,
     pub niches: Vec<String>,
@@ -177,19 +150,19 @@ impl Debug for UserRow {
 pub struct AuditEvent {
     pub at: i64,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub subject: String,
     /// Before/after or other context, as JSON.
     pub detail: serde_json::Value,
 }
 
 /// A stored audit row with its place in the hash chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AuditRecord {
     pub seq: i64,
     pub at: i64,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub subject: String,
     pub detail: String,
     pub prev_hash: String,

@@ -7,7 +7,7 @@ use sqlx::Row as _;
 use super::{
     conflict_or, AuditEvent, PostgresStore, SqliteStore, StoreError, StoreResult, UserRow,
 };
-use crate::auth::Role;
+use tessera_license::vocab::Role;
 
 /// A change to one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,12 +73,10 @@ macro_rules! user_store {
     ($store:ident, $db:ty, $row:ty) => {
         impl $store {
             fn user_from_row(row: &$row) -> StoreResult<UserRow> {
-                let role: &str = row.try_get("role")?;
                 Ok(UserRow {
                     id: row.try_get("id")?,
                     email: row.try_get("email")?,
-                    role: Role::parse(role)
-                        .map_err(|_| StoreError::Corrupt(format!("user role {role:?}")))?,
+                    role: row.try_get("role")?,
                     password_hash: row.try_get("password_hash")?,
                     created_at: row.try_get("created_at")?,
                     disabled_at: row.try_get("disabled_at")?,
@@ -94,7 +92,7 @@ macro_rules! user_store {
                 let done = match change {
                     AccountChange::Role(role) => {
                         sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-                            .bind(role.as_str())
+                            .bind(*role)
                             .bind(id)
                             .execute(&mut **tx)
                             .await?
@@ -139,7 +137,7 @@ macro_rules! user_store {
                 sqlx::query(&sql)
                     .bind(&user.id)
                     .bind(&user.email)
-                    .bind(user.role.as_str())
+                    .bind(user.role)
                     .bind(&user.password_hash)
                     .bind(user.created_at)
                     .bind(user.disabled_at)

@@ -4,7 +4,7 @@ use tessera_backend::audit::anchor::Anchor;
 use tessera_backend::audit::{legacy_chain_hash, ChainKey, ChainStatus, RowFields, GENESIS};
 use tessera_backend::auth::Role;
 use tessera_backend::crypto::Kek;
-use tessera_backend::store::{AuditEvent, AuditRecord, UserRow};
+use tessera_backend::store::{AuditAction, AuditEvent, AuditRecord, UserRow};
 use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::{Backend, Config};
 
@@ -101,7 +101,7 @@ fn legacy_appends(after: Option<&AuditRecord>, n: i64) -> Vec<String> {
             seq,
             at: 1_700_000_000 + seq,
             actor: "cli:old".into(),
-            action: "user.created".into(),
+            action: AuditAction::UserCreated,
             subject: format!("u{seq}"),
             detail: "{}".into(),
             prev_hash: prev.clone(),
@@ -114,7 +114,7 @@ fn legacy_appends(after: Option<&AuditRecord>, n: i64) -> Vec<String> {
             row.seq,
             row.at,
             text(&row.actor),
-            text(&row.action),
+            text(row.action.as_str()),
             text(&row.subject),
             text(&row.detail),
             text(&row.prev_hash),
@@ -332,7 +332,7 @@ both_engines! {
         let event = AuditEvent {
             at: 1_700_000_000,
             actor: "alice".into(),
-            action: "user.created".into(),
+            action: AuditAction::UserCreated,
             subject: "u1".into(),
             detail: serde_json::json!({}),
         };

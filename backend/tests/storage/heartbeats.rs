@@ -4,6 +4,7 @@ use tessera_backend::heartbeat::HeartbeatRequest;
 use tessera_backend::store::HeartbeatRecord;
 use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::{Backend, Error};
+use tessera_license::vocab::{AnomalyKind, HeartbeatStatus, LicenseStatus};
 
 use crate::both_engines;
 use crate::licenses::sample_request;
@@ -34,7 +35,7 @@ both_engines! {
         backend.generate_key(Some("k1"), "test").await.unwrap();
         let (id, token) = licensed(&backend).await;
         let answer = backend.heartbeat(&beat(&token, "inst-a"), IP).await.unwrap();
-        assert_eq!((answer.status.as_str(), answer.revoked, answer.license_id.as_str()), ("active", false, id.as_str()));
+        assert_eq!((answer.status, answer.revoked, answer.license_id.as_str()), (HeartbeatStatus::Active, false, id.as_str()));
         assert!(answer.token.is_none(), "the current token needs no replacement");
         assert!(answer.entitlements.features.contains("sso"));
         backend.flush_heartbeats().await.unwrap();
@@ -57,15 +58,15 @@ both_engines! {
         // Neither the install that used it before nor a stranger gets the new token.
         for install in ["inst-a", "inst-thief"] {
             let answer = backend.heartbeat(&beat(&old_token, install), IP).await.unwrap();
-            assert_eq!(answer.status, "superseded", "{install}");
+            assert_eq!(answer.status, HeartbeatStatus::Superseded, "{install}");
             assert!(answer.token.is_none(), "{install} was handed a token");
             assert!(answer.entitlements.features.is_empty(), "no live entitlements for a dead token");
         }
         backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
-        assert!(anomalies.iter().any(|a| a.kind == "superseded_token"), "{anomalies:?}");
+        assert!(anomalies.iter().any(|a| a.kind == AnomalyKind::SupersededToken), "{anomalies:?}");
         let current = backend.heartbeat(&beat(&resent.token, "inst-a"), IP).await.unwrap();
-        assert_eq!(current.status, "active");
+        assert_eq!(current.status, HeartbeatStatus::Active);
         assert!(current.token.is_none());
     }
 
@@ -84,14 +85,14 @@ both_engines! {
         ])
         .await;
         let known = backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
-        assert_eq!(known.status, "active");
+        assert_eq!(known.status, HeartbeatStatus::Active);
         assert_eq!(known.token.as_deref(), Some(renewed.token.as_str()));
         let stranger = backend.heartbeat(&beat(&old_token, "inst-new"), IP).await.unwrap();
-        assert_eq!(stranger.status, "active");
+        assert_eq!(stranger.status, HeartbeatStatus::Active);
         assert!(stranger.token.is_none(), "an install never seen before gets no newer token");
         backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
-        assert!(anomalies.iter().any(|a| a.kind == "unknown_install"), "{anomalies:?}");
+        assert!(anomalies.iter().any(|a| a.kind == AnomalyKind::UnknownInstall), "{anomalies:?}");
     }
 
     async fn control_characters_in_a_heartbeat_are_refused(db: &TestDb) {
@@ -125,7 +126,7 @@ both_engines! {
         backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&shared).await.unwrap().anomalies;
         assert_eq!(anomalies.len(), 1, "one open anomaly per kind: {anomalies:?}");
-        assert_eq!(anomalies[0].kind, "multiple_installs");
+        assert_eq!(anomalies[0].kind, AnomalyKind::MultipleInstalls);
 
         let (windowed, token) = licensed(&backend).await;
         backend.grant_multi_install_window(&windowed, "test").await.unwrap();
@@ -147,7 +148,7 @@ both_engines! {
         assert!(answer.entitlements.features.is_empty() && answer.token.is_none());
         backend.flush_heartbeats().await.unwrap();
         let anomalies = backend.license_detail(&id).await.unwrap().anomalies;
-        assert_eq!(anomalies[0].kind, "revoked_token");
+        assert_eq!(anomalies[0].kind, AnomalyKind::RevokedToken);
     }
 
     async fn forged_tokens_and_bad_fields_are_refused(db: &TestDb) {
@@ -243,7 +244,7 @@ both_engines! {
         assert_eq!((k1.accepting, k1.live_licenses), (2, 1));
         let dashboard = backend.dashboard().await.unwrap();
         assert_eq!(dashboard.freshness.day, 1);
-        assert_eq!(dashboard.issued_per_week.last().unwrap().1, 1);
+        assert_eq!(dashboard.issued_per_week.last().unwrap().n, 1);
     }
 }
 
@@ -260,7 +261,7 @@ both_engines! {
             tasks.push(tokio::spawn(async move { backend.heartbeat(&beat(&token, "inst-a"), IP).await }));
         }
         for task in tasks {
-            assert_eq!(task.await.unwrap().unwrap().status, "active");
+            assert_eq!(task.await.unwrap().unwrap().status, HeartbeatStatus::Active);
         }
         backend.flush_heartbeats().await.unwrap();
         assert_eq!(backend.store().recent_heartbeats(&id, 100).await.unwrap().len(), 40);
@@ -279,14 +280,14 @@ both_engines! {
         backend.revoke_license(&revoked, "chargeback", "test").await.unwrap();
         backend.resend_license(&resent, "test").await.unwrap();
         // Lookups made together are read together; each must still get its own license.
-        let cases = [(active.clone(), active_token, "active", false), (revoked.clone(), revoked_token, "revoked", false), (resent.clone(), old_token, "superseded", false)];
+        let cases = [(active.clone(), active_token, HeartbeatStatus::Active, false), (revoked.clone(), revoked_token, HeartbeatStatus::Revoked, false), (resent.clone(), old_token, HeartbeatStatus::Superseded, false)];
         let mut tasks = Vec::new();
         for round in 0..10 {
             for (id, token, status, rotates) in cases.clone() {
                 let backend = backend.clone();
                 tasks.push(tokio::spawn(async move {
                     let answer = backend.heartbeat(&beat(&token, &format!("inst-{round}")), IP).await.unwrap();
-                    assert_eq!((answer.license_id.as_str(), answer.status.as_str()), (id.as_str(), status));
+                    assert_eq!((answer.license_id.as_str(), answer.status), (id.as_str(), status));
                     assert_eq!(answer.token.is_some(), rotates, "{id}");
                 }));
             }
@@ -295,9 +296,9 @@ both_engines! {
             task.await.unwrap();
         }
         let standings = backend.store().license_standings(&[active.as_str(), "lic_unknown", revoked.as_str()]).await.unwrap();
-        let mut statuses: Vec<(String, String)> = standings.into_iter().map(|(id, s)| (id, s.status)).collect();
+        let mut statuses: Vec<(String, LicenseStatus)> = standings.into_iter().map(|s| (s.id, s.status)).collect();
         statuses.sort();
-        let mut expected = vec![(active, "active".to_string()), (revoked, "revoked".to_string())];
+        let mut expected = vec![(active, LicenseStatus::Active), (revoked, LicenseStatus::Revoked)];
         expected.sort();
         assert_eq!(statuses, expected, "unknown ids are left out, padding adds nothing");
     }

@@ -1,15 +1,17 @@
 use std::collections::BTreeMap;
 
-use tessera_backend::licenses::{token_sha256, IssueRequest, SupportPeriod};
+use tessera_backend::licenses::{token_sha256, IssueInput, IssueRequest, MAX_ITEMS, MAX_NAME};
 use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::Error;
 use tessera_license::claims::{LicenseKind, SeatGrant, Tier};
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::KeySet;
+use tessera_license::vocab::LicenseStatus;
 
 use crate::both_engines;
 
-pub fn sample_request() -> IssueRequest {
+/// What an operator types for a plain license (parsed with [`sample_request`]).
+pub fn sample_input() -> IssueInput {
     let mut seats = BTreeMap::new();
     seats.insert(
         "crm".to_string(),
@@ -18,31 +20,30 @@ pub fn sample_request() -> IssueRequest {
             pool: None,
         },
     );
-    IssueRequest {
+    IssueInput {
         email: "Ops@Example.COM".into(),
         company: "Example S.L.".into(),
         tax_id: Some("B12345678".into()),
-        tier: Tier::Pro,
-        kind: LicenseKind::Perpetual,
+        tier: Tier::Pro.to_string(),
+        kind: Some(LicenseKind::Perpetual.to_string()),
         product: "studio".into(),
         plan: Some("pro-annual".into()),
-        expires_at: None,
-        support_period: Some(SupportPeriod::Months(12)),
+        support_period: Some("12mo".into()),
         features: vec!["sso".into(), "audit".into()],
         plugins: vec!["crm".into()],
-        themes: vec![],
-        niches: vec![],
         domains: vec!["example.com".into(), "localhost".into()],
         seats,
-        node_lock: None,
         caps: BTreeMap::from([("rooms".to_string(), 10)]),
-        early_adopter: false,
-        send_email: false,
+        ..IssueInput::default()
     }
 }
 
+pub fn sample_request() -> IssueRequest {
+    IssueRequest::try_from(sample_input()).unwrap()
+}
+
 /// A change that makes a request invalid.
-type Mutation = Box<dyn Fn(&mut IssueRequest)>;
+type Mutation = Box<dyn Fn(&mut IssueInput)>;
 
 both_engines! {
     async fn an_issued_license_is_stored_as_hash_and_snapshot_never_the_token(db: &TestDb) {
@@ -54,8 +55,7 @@ both_engines! {
         assert_eq!(row.kid, "k1");
         assert_eq!(row.customer_email, "Ops@example.com");
         assert_eq!(row.expires_at, None);
-        let snapshot: serde_json::Value = serde_json::from_str(&row.claims).unwrap();
-        assert_eq!(snapshot, serde_json::to_value(&issued.claims).unwrap());
+        assert_eq!(row.claims, issued.claims);
         let serialized = format!("{row:?}");
         let signature = issued.token.rsplit('.').next().unwrap();
         assert!(!serialized.contains(signature), "the token's signature is stored");
@@ -73,10 +73,14 @@ both_engines! {
         let twelve_months_and_thirty_days = 395 * 86_400;
         let support = verified.claims.lic.support_until.unwrap() - verified.claims.iat;
         assert!((twelve_months_and_thirty_days - 2 * 86_400..=twelve_months_and_thirty_days + 86_400).contains(&support));
-        let checked = backend.verify_license_token(&issued.token, Some("studio")).await.unwrap();
-        assert_eq!(checked.stored_status.as_deref(), Some("active"));
-        let wrong = backend.verify_license_token(&issued.token, Some("other")).await.unwrap_err();
-        assert!(matches!(wrong, Error::Invalid(_)));
+        let checked = backend.verify_license_token(&issued.token, Some("studio")).await.unwrap().unwrap();
+        assert_eq!(checked.stored_status, Some(LicenseStatus::Active));
+        let wrong = backend.verify_license_token(&issued.token, Some("other")).await.unwrap().unwrap_err();
+        assert_eq!(wrong.code, "wrong_audience");
+        backend.revoke_license(&issued.license.id, "refund", "test").await.unwrap();
+        let ended = backend.verify_license_token(&issued.token, Some("studio")).await.unwrap().unwrap_err();
+        assert_eq!(ended.code, "revoked");
+        assert!(ended.message.ends_with("is revoked"), "{ended}");
     }
 
     async fn bad_input_is_refused_with_the_field_named_and_nothing_stored(db: &TestDb) {
@@ -87,14 +91,42 @@ both_engines! {
             ("domain", Box::new(|r| r.domains = vec!["app.example.com".into()])),
             ("product", Box::new(|r| r.product = "Bad Product".into())),
             ("company", Box::new(|r| r.company = "  ".into())),
-            ("expires", Box::new(|r| r.expires_at = Some(tessera_backend::now() + 100))),
+            ("expires", Box::new(|r| r.expires_at = Some("2030-01-01".into()))),
         ];
         for (field, mutate) in cases {
-            let mut req = sample_request();
-            mutate(&mut req);
-            let err = backend.issue_license(&req, "test").await.unwrap_err();
+            let mut input = sample_input();
+            mutate(&mut input);
+            let err = match IssueRequest::try_from(input) {
+                Err(err) => err,
+                Ok(req) => backend.issue_license(&req, "test").await.unwrap_err(),
+            };
             assert!(matches!(err, Error::Invalid(ref m) if m.starts_with(field)), "{field}: {err}");
         }
+        assert_eq!(backend.store().count_licenses().await.unwrap(), 0);
+    }
+
+    async fn the_database_refuses_a_word_outside_the_vocabulary(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let id = backend.issue_license(&sample_request(), "test").await.unwrap().license.id;
+        for (column, word) in [("status", "expired"), ("tier", "platinum"), ("kind", "forever")] {
+            let err = db.try_sql(&format!("UPDATE licenses SET {column} = '{word}' WHERE id = '{id}'")).await.unwrap_err();
+            assert!(err.to_string().contains(&format!("licenses_{column}_check")), "{column}: {err}");
+        }
+        let err = db.try_sql("UPDATE audit_log SET action = 'license.deleted'").await.unwrap_err();
+        assert!(err.to_string().contains("audit_log_action_check"), "{err}");
+        assert_eq!(backend.get_license(&id).await.unwrap().status, LicenseStatus::Active);
+    }
+
+    async fn a_license_too_large_for_one_token_is_refused_before_signing(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let mut input = sample_input();
+        input.seats = (0..MAX_ITEMS)
+            .map(|p| (format!("plugin{p:02}"), SeatGrant { roles: (0..MAX_ITEMS).map(|r| (format!("role{r:0width$}", width = MAX_NAME - 4), 1)).collect(), pool: None }))
+            .collect();
+        let err = backend.issue_license(&IssueRequest::try_from(input).unwrap(), "test").await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains("too much for one token")), "{err}");
         assert_eq!(backend.store().count_licenses().await.unwrap(), 0);
     }
 

@@ -1,4 +1,5 @@
 use tessera_backend::licenses::lifecycle::Transfer;
+use tessera_backend::store::{AuditAction, LicenseStatus};
 use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::Error;
 use tessera_license::jws::{self, VerifyOptions};
@@ -71,9 +72,9 @@ both_engines! {
         assert!(matches!(again, Error::Conflict(ref m) if m.contains("revoked")));
         let detail = backend.license_detail(id).await.unwrap();
         let last = &detail.history[0];
-        assert_eq!(last.action, "license.revoked");
+        assert_eq!(last.action, AuditAction::LicenseRevoked);
         let change: serde_json::Value = serde_json::from_str(&last.detail).unwrap();
-        assert_eq!(change["before"]["status"], "active");
+        assert_eq!(change["before"]["status"], LicenseStatus::Active.as_str());
         assert_eq!(change["after"]["status"], "revoked");
         assert_eq!(change["after"]["reason"], "chargeback");
     }
@@ -126,7 +127,7 @@ both_engines! {
         assert_eq!(moved.claims.lic.support_until, issued.claims.lic.support_until);
         assert_eq!(moved.license.transferred_from.as_deref(), Some(issued.license.id.as_str()));
         let old = backend.get_license(&issued.license.id).await.unwrap();
-        assert_eq!(old.status, "transferred");
+        assert_eq!(old.status, LicenseStatus::Transferred);
         assert_eq!(old.replaced_by.as_deref(), Some(moved.license.id.as_str()));
         let mails = read_mail(db);
         assert_eq!(mails.len(), 2, "both parties are told");
@@ -158,6 +159,6 @@ both_engines! {
         req.send_email = true;
         let issued = backend.issue_license(&req, "test").await.unwrap();
         assert!(issued.mail_error.unwrap().contains("could not be sent"));
-        assert_eq!(backend.get_license(&issued.license.id).await.unwrap().status, "active");
+        assert_eq!(backend.get_license(&issued.license.id).await.unwrap().status, LicenseStatus::Active);
     }
 }

@@ -15,7 +15,7 @@ async fn issue(
     f: impl Fn(&mut IssueRequest),
 ) -> String {
     let mut req = sample_request();
-    req.email = email.into();
+    req.email = tessera_license::Email::parse(email).unwrap();
     req.company = company.into();
     req.tier = tier;
     f(&mut req);
@@ -69,13 +69,13 @@ both_engines! {
         assert_eq!((revoked.total, revoked.rows[0].id.clone()), (1, ids[0].clone()));
         let active = find(LicenseQuery { status: Some(StatusFilter::Active), ..LicenseQuery::default() }).await;
         assert_eq!(active.total, 7);
-        let tier = find(LicenseQuery { tier: Some("enterprise".into()), ..LicenseQuery::default() }).await;
+        let tier = find(LicenseQuery { tier: Some(Tier::Enterprise), ..LicenseQuery::default() }).await;
         assert_eq!(tier.total, 1);
         let niche = find(LicenseQuery { niche: Some("hotels".into()), ..LicenseQuery::default() }).await;
         assert_eq!(niche.total, 1);
         let by_company = find(LicenseQuery { sort: LicenseSort::Company, limit: 1, ..LicenseQuery::default() }).await;
         assert_eq!(by_company.rows[0].company, "ACME Hotels");
-        let kind = find(LicenseQuery { kind: Some(LicenseKind::Trial.as_str().into()), ..LicenseQuery::default() }).await;
+        let kind = find(LicenseQuery { kind: Some(LicenseKind::Trial), ..LicenseQuery::default() }).await;
         assert_eq!(kind.total, 0);
     }
 

@@ -1,5 +1,6 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use tessera_backend::auth::{NewSession, Role};
+use tessera_backend::store::AuditAction;
 use tessera_backend::testing::{Engine, TestDb};
 use tessera_backend::{Backend, Error};
 
@@ -91,7 +92,7 @@ both_engines! {
     async fn the_first_start_creates_a_key_and_an_admin_once(db: &TestDb) {
         let backend = db.backend().await;
         let first = backend.bootstrap().await.unwrap();
-        let (email, password) = first.admin.unwrap();
+        let tessera_backend::bootstrap::FirstAdmin { email, password } = first.admin.unwrap();
         assert!(first.created_key.is_some());
         let session = backend.login(&email, &password, IP).await.unwrap();
         assert_eq!(session.user.role, Role::Sysadmin);
@@ -289,23 +290,23 @@ both_engines! {
         backend.set_user_role(&root, Role::Viewer, "admin@example.com").await.unwrap_err();
 
         let trail = backend.audit_trail(&Default::default(), None, 100).await.unwrap();
-        let about_op: Vec<(&str, &str)> = trail
+        let about_op: Vec<(AuditAction, &str)> = trail
             .iter()
-            .filter(|r| r.subject == op && r.action != "user.created")
-            .map(|r| (r.action.as_str(), r.actor.as_str()))
+            .filter(|r| r.subject == op && r.action != AuditAction::UserCreated)
+            .map(|r| (r.action, r.actor.as_str()))
             .collect();
         for expected in [
-            ("user.password_changed", "op@example.com"),
-            ("user.role_changed", "admin@example.com"),
-            ("user.disabled", "admin@example.com"),
-            ("user.enabled", "admin@example.com"),
-            ("user.password_reset", "admin@example.com"),
+            (AuditAction::UserPasswordChanged, "op@example.com"),
+            (AuditAction::UserRoleChanged, "admin@example.com"),
+            (AuditAction::UserDisabled, "admin@example.com"),
+            (AuditAction::UserEnabled, "admin@example.com"),
+            (AuditAction::UserPasswordReset, "admin@example.com"),
         ] {
             assert!(about_op.contains(&expected), "{expected:?} missing from {about_op:?}");
         }
         assert_eq!(about_op.len(), 5, "{about_op:?}");
-        assert!(!trail.iter().any(|r| r.subject == root && r.action == "user.role_changed"));
-        let role_change = trail.iter().find(|r| r.action == "user.role_changed").unwrap();
+        assert!(!trail.iter().any(|r| r.subject == root && r.action == AuditAction::UserRoleChanged));
+        let role_change = trail.iter().find(|r| r.action == AuditAction::UserRoleChanged).unwrap();
         assert!(role_change.detail.contains("viewer") && role_change.detail.contains("operator"), "{}", role_change.detail);
     }
 }

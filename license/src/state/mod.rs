@@ -10,6 +10,7 @@ use crate::claims::Claims;
 use crate::ids::{registrable_of_host, Kid, ProductKey};
 use crate::jws::{self, VerifyError, VerifyOptions};
 use crate::keys::KeySet;
+use crate::vocab::StateName;
 
 pub use entitlements::{effective_entitlements, Entitlements, COMMUNITY_CAPS};
 
@@ -38,15 +39,20 @@ pub enum State {
 }
 
 impl State {
+    /// The state's name, without its data.
+    pub const fn name(&self) -> StateName {
+        match self {
+            Self::Active => StateName::Active,
+            Self::Grace { .. } => StateName::Grace,
+            Self::Dormant => StateName::Dormant,
+            Self::Revoked => StateName::Revoked,
+            Self::Unlicensed => StateName::Unlicensed,
+        }
+    }
+
     /// The snake_case name: `active`, `grace`, `dormant`, `revoked`, `unlicensed`.
     pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Grace { .. } => "grace",
-            Self::Dormant => "dormant",
-            Self::Revoked => "revoked",
-            Self::Unlicensed => "unlicensed",
-        }
+        self.name().as_str()
     }
 
     /// Whether the licensed parts work (active or in grace).

@@ -74,7 +74,7 @@ pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<(
             role,
             password_stdin,
         } => {
-            let role = Role::parse(&role)?;
+            let role: Role = role.parse()?;
             let password = if password_stdin {
                 Some(read_password()?)
             } else {
@@ -110,7 +110,7 @@ pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<(
             }
         }
         AdminCommand::SetRole { email, role } => {
-            let role = Role::parse(&role)?;
+            let role: Role = role.parse()?;
             let user = backend.user_by_email(&email).await?;
             let user = backend
                 .set_user_role(&user.id, role, &super::cli_actor())

@@ -2,7 +2,9 @@
 
 use clap::Subcommand;
 use tessera_backend::licenses::SupportPeriod;
+use tessera_backend::store::scope_column;
 use tessera_backend::Backend;
+use tessera_license::vocab::Scope;
 
 use super::format_time;
 
@@ -13,9 +15,9 @@ pub(super) enum ApiTokenCommand {
         /// What the token is for, e.g. `storefront`.
         #[arg(long)]
         name: String,
-        /// licenses:read or licenses:write (repeatable).
+        /// What the token may do (repeatable).
         #[arg(long = "scope", required = true)]
-        scopes: Vec<String>,
+        scopes: Vec<Scope>,
         /// Lifetime: e.g. 90d, 12mo, 1y.
         #[arg(long, default_value = "90d")]
         expires_in: String,
@@ -55,7 +57,7 @@ pub(super) async fn run(cmd: ApiTokenCommand, backend: Backend) -> anyhow::Resul
             println!(
                 "created {} ({}), expires {}",
                 minted.record.id,
-                minted.record.scopes.join(" "),
+                scope_column(&minted.record.scopes),
                 format_time(minted.record.expires_at)
             );
             println!("{}", minted.jwt);
@@ -68,7 +70,7 @@ pub(super) async fn run(cmd: ApiTokenCommand, backend: Backend) -> anyhow::Resul
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.name,
-                    t.scopes.join(" "),
+                    scope_column(&t.scopes),
                     format_time(t.expires_at),
                     revoked
                 );

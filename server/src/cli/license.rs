@@ -8,12 +8,14 @@ use anyhow::Context as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use clap::{Args, Subcommand};
-use tessera_backend::licenses::{IssueRequest, SupportPeriod};
-use tessera_backend::{Backend, Config};
+use tessera_backend::licenses::{verify_token, IssueInput, IssueRequest};
+use tessera_backend::store::StatusFilter;
+use tessera_backend::{now, Config};
 use tessera_license::claims::{Claims, LicenseKind, Tier};
-use tessera_license::jws::{self, VerifyOptions};
+use tessera_license::jws;
 use tessera_license::keys::{import_pem, ImportedKey, Jwks, KeySet};
-use tessera_license::{Kid, ProductKey};
+use tessera_license::vocab::StateName;
+use tessera_license::Kid;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum LicenseCommand {
@@ -31,9 +33,9 @@ pub(super) enum LicenseCommand {
     },
     /// List licenses, newest first.
     List {
-        /// active, expired, revoked, refunded or transferred.
-        #[arg(long, value_parser = ["active", "expired", "revoked", "refunded", "transferred"])]
-        status: Option<String>,
+        /// Only licenses in this state (`active` and `expired` split the active ones by expiry).
+        #[arg(long)]
+        status: Option<StatusFilter>,
         /// E-mail, company or tax id prefix, or a license id.
         #[arg(long)]
         search: Option<String>,
@@ -65,19 +67,19 @@ pub(super) struct IssueArgs {
     /// Customer tax id (CIF/VAT).
     #[arg(long)]
     tax_id: Option<String>,
-    /// starter, pro, growth, enterprise, trial, beta or dev.
-    #[arg(long)]
-    tier: Tier,
-    /// perpetual, subscription or trial.
-    #[arg(long, default_value = "perpetual")]
-    kind: LicenseKind,
+    /// The tier (read by the same rules as the form and the API; see --help).
+    #[arg(long, long_help = words_help::<Tier>("The tier", Tier::ALL))]
+    tier: String,
+    /// perpetual (the default), subscription or trial.
+    #[arg(long, long_help = words_help::<LicenseKind>("How the license lapses", LicenseKind::ALL))]
+    kind: Option<String>,
     /// Product key (the token's `aud`).
     #[arg(long)]
     product: String,
     /// Plan name.
     #[arg(long)]
     plan: Option<String>,
-    /// Expiry, RFC 3339 (e.g. 2027-01-31T00:00:00Z). Not for perpetual licenses.
+    /// Expiry: a date (2027-01-31) or RFC 3339 (2027-01-31T00:00:00Z). Not for perpetual licenses.
     #[arg(long)]
     expires: Option<String>,
     /// Support beyond the 30 days every license gets: e.g. 12mo, 1y, 6w, 90d.
@@ -136,10 +138,10 @@ pub(super) struct VerifyArgs {
 pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<ExitCode> {
     match cmd {
         LicenseCommand::Issue(args) => {
+            // Read before connecting: a refused request touches nothing.
+            let request = IssueRequest::try_from(*args)?;
             let backend = super::connect(config).await?;
-            let issued = backend
-                .issue_license(&issue_request(*args)?, &super::cli_actor())
-                .await?;
+            let issued = backend.issue_license(&request, &super::cli_actor()).await?;
             let l = &issued.license;
             let expiry = l
                 .expires_at
@@ -171,7 +173,7 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
             json,
         } => {
             let backend = super::connect(config).await?;
-            super::listing::list(&backend, status.as_deref(), search, limit, json).await?;
+            super::listing::list(&backend, status, search, limit, json).await?;
             Ok(ExitCode::SUCCESS)
         }
         LicenseCommand::Show { id, json } => {
@@ -182,100 +184,73 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
     }
 }
 
-fn issue_request(a: IssueArgs) -> anyhow::Result<IssueRequest> {
-    let expires_at = a
-        .expires
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.timestamp())
-                .with_context(|| format!("--expires {t:?} is not RFC 3339"))
-        })
-        .transpose()?;
-    let support_period = a
-        .support_period
-        .as_deref()
-        .map(SupportPeriod::parse)
-        .transpose()?;
-    Ok(IssueRequest {
-        email: a.email,
-        company: a.company,
-        tax_id: a.tax_id,
-        tier: a.tier,
-        kind: a.kind,
-        product: a.product,
-        plan: a.plan,
-        expires_at,
-        support_period,
-        features: a.features,
-        plugins: a.plugins,
-        themes: a.themes,
-        niches: a.niches,
-        domains: a.domains,
-        seats: crate::input::parse_seats(&a.seats)?,
-        node_lock: a.node_lock,
-        caps: crate::input::parse_caps(&a.caps)?,
-        early_adopter: a.early_adopter,
-        send_email: a.send_email,
-    })
+/// `--help` text for a flag that takes one word of a vocabulary.
+fn words_help<T: std::fmt::Display>(what: &str, words: &[T]) -> String {
+    format!("{what}: {}.", tessera_license::vocab::spelled(words))
 }
 
+impl TryFrom<IssueArgs> for IssueRequest {
+    type Error = anyhow::Error;
+
+    /// The CLI's notation (repeated flags, `NAME=N` seats and caps) into the one input the
+    /// issuing rules read.
+    fn try_from(a: IssueArgs) -> anyhow::Result<Self> {
+        Ok(IssueRequest::try_from(IssueInput {
+            email: a.email,
+            company: a.company,
+            tax_id: a.tax_id,
+            tier: a.tier,
+            kind: a.kind,
+            product: a.product,
+            plan: a.plan,
+            expires_at: a.expires,
+            support_period: a.support_period,
+            features: a.features,
+            plugins: a.plugins,
+            themes: a.themes,
+            niches: a.niches,
+            domains: a.domains,
+            seats: crate::input::parse_seats("seats", &a.seats)?,
+            caps: crate::input::parse_caps("caps", &a.caps)?,
+            node_lock: a.node_lock,
+            early_adopter: a.early_adopter,
+            send_email: a.send_email,
+        })?)
+    }
+}
+
+/// Checks a token through the backend's one verification: offline against `--key` or
+/// `--jwks`, or against this server's keys and its record of the license.
 async fn verify(args: VerifyArgs, config: Config) -> anyhow::Result<ExitCode> {
     let token = read_token(&args.token)?;
-    let (keys, backend) = match (&args.key, &args.jwks) {
-        (Some(path), _) => (keys_from_pem(path, &token)?, None),
-        (None, Some(path)) => (keys_from_jwks(path)?, None),
+    let aud = args.aud.as_deref();
+    let checked = match (&args.key, &args.jwks) {
+        (Some(path), _) => verify_token(&token, &keys_from_pem(path, &token)?, aud, now()),
+        (None, Some(path)) => verify_token(&token, &keys_from_jwks(path)?, aud, now()),
         (None, None) => {
             let backend = super::connect(config).await?;
-            (backend.verification_keys().await?, Some(backend))
+            backend.verify_license_token(&token, aud).await?
         }
     };
-    let mut opts = VerifyOptions::at(tessera_backend::now());
-    if let Some(aud) = &args.aud {
-        opts = opts.audience(ProductKey::parse(aud).map_err(|e| anyhow::anyhow!("--aud: {e}"))?);
-    }
-    let verified = match jws::verify(&token, &keys, &opts) {
-        Ok(v) => v,
-        Err(err) => return Ok(refuse(args.json, err.code(), &err.to_string())),
+    let verified = match checked {
+        Ok(verified) => verified,
+        Err(refused) => {
+            if args.json {
+                let out = serde_json::json!({ "valid": false, "error": refused.code, "message": refused.message });
+                println!("{out}");
+            } else {
+                eprintln!("invalid: {}", refused.message);
+            }
+            return Ok(ExitCode::FAILURE);
+        }
     };
-    let stored = match &backend {
-        Some(b) => stored_status(b, &verified.claims).await?,
-        None => None,
-    };
-    if let Some(status) = stored.as_deref().filter(|s| *s != "active") {
-        return Ok(refuse(
-            args.json,
-            "revoked",
-            &format!("license {} is {status}", verified.claims.sub),
-        ));
-    }
-    let kid = verified.kid.as_ref().map(|k| k.as_ref().to_string());
     if args.json {
-        let out = serde_json::json!({ "valid": true, "state": "active", "kid": kid, "claims": verified.claims });
+        let out = serde_json::json!({ "valid": true, "state": StateName::Active, "kid": verified.kid, "claims": verified.claims });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_claims(&verified.claims, kid.as_deref());
+        print_claims(&verified.claims, verified.kid.as_deref());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn stored_status(backend: &Backend, claims: &Claims) -> anyhow::Result<Option<String>> {
-    match backend.get_license(claims.sub.as_ref()).await {
-        Ok(row) => Ok(Some(row.status)),
-        Err(tessera_backend::Error::NotFound(_)) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
-}
-
-fn refuse(json: bool, code: &str, message: &str) -> ExitCode {
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({ "valid": false, "error": code, "message": message })
-        );
-    } else {
-        eprintln!("invalid: {message}");
-    }
-    ExitCode::FAILURE
 }
 
 fn print_claims(c: &Claims, kid: Option<&str>) {

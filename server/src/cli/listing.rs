@@ -4,39 +4,25 @@ use tessera_backend::store::{LicenseQuery, StatusFilter};
 use tessera_backend::Backend;
 
 use super::format_time;
-
-fn status_filter(status: &str) -> Option<StatusFilter> {
-    Some(match status {
-        "active" => StatusFilter::Active,
-        "expired" => StatusFilter::Expired,
-        "revoked" => StatusFilter::Revoked,
-        "refunded" => StatusFilter::Refunded,
-        "transferred" => StatusFilter::Transferred,
-        _ => return None,
-    })
-}
+use crate::views::{LicenseDetailJson, LicenseListJson};
 
 pub(super) async fn list(
     backend: &Backend,
-    status: Option<&str>,
+    status: Option<StatusFilter>,
     search: Option<String>,
     limit: i64,
     json: bool,
 ) -> anyhow::Result<()> {
     let query = LicenseQuery {
-        status: status.and_then(status_filter),
+        status,
         search,
         limit,
         ..LicenseQuery::default()
     };
     let page = backend.list_licenses(query).await?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "total": page.total, "licenses": page.rows })
-            )?
-        );
+        let page = LicenseListJson::from(page);
+        println!("{}", serde_json::to_string_pretty(&page)?);
         return Ok(());
     }
     println!("ID\tSTATUS\tTIER\tKIND\tCOMPANY\tEMAIL\tEXPIRES");
@@ -56,6 +42,7 @@ pub(super) async fn list(
 pub(super) async fn show(backend: &Backend, id: &str, json: bool) -> anyhow::Result<()> {
     let detail = backend.license_detail(id).await?;
     if json {
+        let detail = LicenseDetailJson::from(detail);
         println!("{}", serde_json::to_string_pretty(&detail)?);
         return Ok(());
     }

@@ -27,7 +27,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(kid) = &first.created_key {
         println!("created signing key {kid}");
     }
-    if let Some((email, password)) = &first.admin {
+    if let Some(tessera_backend::bootstrap::FirstAdmin { email, password }) = &first.admin {
         // Printed once, to the operator's terminal only: never logged.
         println!("created administrator {email}");
         println!("one-time password: {}", password.expose_secret());

@@ -82,7 +82,7 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, parts: Parts) ->
 }
 
 async fn create(state: &AppState, fields: &Fields, actor: &AuthUser) -> Result<FormOutcome, Error> {
-    let role = Role::parse(&field(fields, "role"))?;
+    let role: Role = field(fields, "role").parse()?;
     let created = state
         .backend
         .create_user(&field(fields, "email"), role, None, &actor.email)
@@ -129,7 +129,7 @@ pub async fn users(
     }
     let result = match path.as_slice() {
         ["new"] => create(&state, &fields, &user).await.map(Some),
-        [id, "role"] => match Role::parse(&field(&fields, "role")) {
+        [id, "role"] => match field(&fields, "role").parse::<Role>().map_err(Error::from) {
             Ok(role) => backend
                 .set_user_role(id, role, &user.email)
                 .await

@@ -10,15 +10,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use leptos::prelude::provide_context;
 use tessera_app::serverfns::licenses::FormOutcome;
+use tessera_app::serverfns::params::Param;
 use tessera_app::shell;
 use tessera_backend::auth::{AuthUser, FormToken, Role};
 use tessera_backend::licenses::lifecycle::Transfer;
-use tessera_backend::licenses::{IssueRequest, Issued, SupportPeriod};
+use tessera_backend::licenses::{IssueInput, IssueRequest, Issued};
 use tessera_backend::Error;
 use tessera_license::LicenseId;
 
 use super::AppState;
-use crate::input::{parse_seats, split_list};
+use crate::input::{parse_caps, parse_seats, split_list};
 
 pub(super) type Fields = Vec<(String, String)>;
 
@@ -108,63 +109,37 @@ fn signed(what: &str, issued: Issued) -> FormOutcome {
     }
 }
 
-fn expires_at(date: &str) -> Result<Option<i64>, Error> {
-    if date.is_empty() {
-        return Ok(None);
-    }
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|d| {
-            Some(
-                d.and_hms_opt(0, 0, 0)
-                    .expect("midnight exists")
-                    .and_utc()
-                    .timestamp(),
-            )
+/// The issue form as posted: lists are comma- or line-separated, seats and caps in the
+/// CLI's `NAME=N` notation, checkboxes `on`.
+pub(super) struct IssueForm<'a>(pub &'a Fields);
+
+impl TryFrom<IssueForm<'_>> for IssueRequest {
+    type Error = Error;
+
+    fn try_from(IssueForm(f): IssueForm<'_>) -> Result<Self, Error> {
+        let notation = |e: anyhow::Error| Error::invalid(format!("{e:#}"));
+        IssueRequest::try_from(IssueInput {
+            email: field(f, "email"),
+            company: field(f, "company"),
+            tax_id: optional(f, "tax_id"),
+            tier: field(f, "tier"),
+            kind: optional(f, "kind"),
+            product: field(f, "product"),
+            plan: optional(f, "plan"),
+            expires_at: optional(f, "expires"),
+            support_period: optional(f, "support_period"),
+            features: split_list(&field(f, "features")),
+            plugins: split_list(&field(f, "plugins")),
+            themes: split_list(&field(f, "themes")),
+            niches: split_list(&field(f, "niches")),
+            domains: split_list(&field(f, "domains")),
+            seats: parse_seats("seats", &split_list(&field(f, "seats"))).map_err(notation)?,
+            caps: parse_caps("caps", &split_list(&field(f, "caps"))).map_err(notation)?,
+            node_lock: optional(f, "node_lock"),
+            early_adopter: field(f, "early_adopter") == "on",
+            send_email: field(f, "send_email") == "on",
         })
-        .map_err(|_| Error::invalid("expires: use a date like 2027-01-31"))
-}
-
-fn parse<T: std::str::FromStr>(f: &Fields, name: &str) -> Result<T, Error>
-where
-    T::Err: std::fmt::Display,
-{
-    field(f, name)
-        .parse()
-        .map_err(|e| Error::invalid(format!("{name}: {e}")))
-}
-
-fn issue_request(f: &Fields) -> Result<IssueRequest, Error> {
-    let domains = split_list(&field(f, "domains"));
-    if domains.is_empty() {
-        return Err(Error::invalid(
-            "domains: bind at least one domain (or localhost)",
-        ));
     }
-    Ok(IssueRequest {
-        email: field(f, "email"),
-        company: field(f, "company"),
-        tax_id: optional(f, "tax_id"),
-        tier: parse(f, "tier")?,
-        kind: parse(f, "kind")?,
-        product: field(f, "product"),
-        plan: optional(f, "plan"),
-        expires_at: expires_at(&field(f, "expires"))?,
-        support_period: optional(f, "support_period")
-            .as_deref()
-            .map(SupportPeriod::parse)
-            .transpose()?,
-        features: split_list(&field(f, "features")),
-        plugins: split_list(&field(f, "plugins")),
-        themes: split_list(&field(f, "themes")),
-        niches: split_list(&field(f, "niches")),
-        domains,
-        seats: parse_seats(&split_list(&field(f, "seats")))
-            .map_err(|e| Error::invalid(format!("seats: {e:#}")))?,
-        node_lock: optional(f, "node_lock"),
-        caps: Default::default(),
-        early_adopter: field(f, "early_adopter") == "on",
-        send_email: field(f, "send_email") == "on",
-    })
 }
 
 pub(super) fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
@@ -176,6 +151,10 @@ pub(super) fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
         }
         other => other.to_string(),
     };
+    let values = values
+        .into_iter()
+        .map(|(name, value)| Param::new(name, value))
+        .collect();
     (FormOutcome::Rejected { message, values }, status)
 }
 
@@ -189,7 +168,7 @@ pub async fn issue(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
-    let result = match issue_request(&fields) {
+    let result = match IssueRequest::try_from(IssueForm(&fields)) {
         Ok(req) => state.backend.issue_license(&req, &user.email).await,
         Err(err) => Err(err),
     };

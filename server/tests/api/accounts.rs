@@ -109,7 +109,8 @@ both_engines! {
 async fn the_first_administrator_must_choose_a_password_at_first_sign_in() {
     let db = tessera_backend::testing::TestDb::new(Engine::Sqlite).await;
     let backend = db.backend().await;
-    let (email, password) = backend.bootstrap().await.unwrap().admin.unwrap();
+    let tessera_backend::bootstrap::FirstAdmin { email, password } =
+        backend.bootstrap().await.unwrap().admin.unwrap();
     let session = backend
         .login(&email, &password, std::net::IpAddr::from([127, 0, 0, 1]))
         .await

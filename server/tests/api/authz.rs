@@ -3,6 +3,7 @@
 
 use tessera_backend::auth::Role;
 use tessera_backend::testing::Engine;
+use tessera_license::vocab::LicenseStatus;
 
 use crate::both_engines;
 use crate::helpers::{client, TestApp};
@@ -255,7 +256,7 @@ async fn call_from(
 both_engines! {
     async fn every_route_answers_as_the_role_allows(app: &TestApp) {
         let mut cookies = vec![(None, None)];
-        for role in Role::ALL {
+        for &role in Role::ALL {
             cookies.push((Some(role), Some(app.cookie_for(role).await)));
         }
         let mut wrong = Vec::new();
@@ -285,7 +286,7 @@ both_engines! {
     async fn every_change_from_another_origin_is_refused_and_changes_nothing(app: &TestApp) {
         let id = app.backend.issue_license(&crate::helpers::sample_license(), "test").await.unwrap().license.id;
         let mut cookies = Vec::new();
-        for role in Role::ALL {
+        for &role in Role::ALL {
             cookies.push((role, app.cookie_for(role).await));
         }
         let audit_rows = || async {
@@ -307,7 +308,7 @@ both_engines! {
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         assert_eq!(audit_rows().await, before, "a refused request changed nothing");
-        assert_eq!(app.backend.get_license(&id).await.unwrap().status, "active");
+        assert_eq!(app.backend.get_license(&id).await.unwrap().status, LicenseStatus::Active);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use tessera_backend::auth::Role;
 use tessera_backend::testing::Engine;
+use tessera_license::vocab::LicenseStatus;
 
 use crate::both_engines;
 use crate::helpers::{bare_client, client, sample_license, TestApp, ORIGIN};
@@ -52,11 +53,11 @@ both_engines! {
         assert_eq!(revoke(app, &id, &operator, Some(ORIGIN), None, None).await, 403);
         assert_eq!(revoke(app, &id, &operator, Some(ORIGIN), None, Some(&other)).await, 403);
         assert_eq!(revoke(app, &id, &operator, Some(ORIGIN), None, Some("x")).await, 403);
-        assert_eq!(app.backend.get_license(&id).await.unwrap().status, "active");
+        assert_eq!(app.backend.get_license(&id).await.unwrap().status, LicenseStatus::Active);
         // The Studio's own page: Origin (or only a same-origin Referer) and the right token.
         let referer = format!("{ORIGIN}/licenses/{id}");
         assert_eq!(revoke(app, &id, &operator, None, Some(&referer), Some(&token)).await, 303);
-        assert_eq!(app.backend.get_license(&id).await.unwrap().status, "revoked");
+        assert_eq!(app.backend.get_license(&id).await.unwrap().status, LicenseStatus::Revoked);
     }
 
     async fn every_form_on_a_page_carries_the_sessions_token(app: &TestApp) {

@@ -77,7 +77,10 @@ impl TestApp {
         configure(&mut config);
         let backend = db.backend_with(config).await;
         let boot = backend.bootstrap().await.unwrap();
-        let (admin_email, first_password) = boot.admin.unwrap();
+        let tessera_backend::bootstrap::FirstAdmin {
+            email: admin_email,
+            password: first_password,
+        } = boot.admin.unwrap();
         // The first administrator must replace its generated password before anything else;
         // tests start from an administrator who has (tests/api/accounts.rs covers the first
         // sign-in itself).
@@ -189,25 +192,14 @@ impl TestApp {
 
 /// A plain perpetual license for example.com.
 pub fn sample_license() -> tessera_backend::licenses::IssueRequest {
-    tessera_backend::licenses::IssueRequest {
+    tessera_backend::licenses::IssueInput {
         email: "buyer@example.com".into(),
         company: "Buyer Ltd".into(),
-        tax_id: None,
-        tier: tessera_license::claims::Tier::Starter,
-        kind: tessera_license::claims::LicenseKind::Perpetual,
+        tier: "starter".into(),
         product: "studio".into(),
-        plan: None,
-        expires_at: None,
-        support_period: None,
-        features: vec![],
-        plugins: vec![],
-        themes: vec![],
-        niches: vec![],
         domains: vec!["example.com".into()],
-        seats: Default::default(),
-        node_lock: None,
-        caps: Default::default(),
-        early_adopter: false,
-        send_email: false,
+        ..Default::default()
     }
+    .try_into()
+    .unwrap()
 }

@@ -86,7 +86,7 @@ async fn send(
 both_engines! {
     async fn no_input_drops_a_connection_or_answers_500(app: &TestApp) {
         let admin = app.sign_in(&app.admin_email, &app.admin_password).await;
-        let scopes = ["licenses:read".to_string(), "licenses:write".to_string()];
+        let scopes = [tessera_license::vocab::Scope::LicensesRead, tessera_license::vocab::Scope::LicensesWrite];
         let bearer = app.backend.create_api_token("hostile", &scopes, 3600, "test").await.unwrap().jwt;
         // Signing out everywhere would end the session the rest of the test needs.
         let routes = ROUTES.iter().filter(|(_, p, ..)| !p.contains("sign-out-everywhere")).map(|(m, p, b, _)| (*m, *p, *b, None))

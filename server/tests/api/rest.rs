@@ -1,11 +1,12 @@
 use serde_json::{json, Value};
 use tessera_backend::testing::Engine;
+use tessera_license::vocab::{HeartbeatStatus, LicenseStatus, Scope};
 
 use crate::both_engines;
 use crate::helpers::{client, TestApp};
 
 async fn api_token(app: &TestApp, scopes: &[&str]) -> String {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse().unwrap()).collect();
     app.backend
         .create_api_token("test", &scopes, 3600, "test")
         .await
@@ -45,7 +46,7 @@ both_engines! {
         assert!(issued["token"].as_str().unwrap().starts_with("eyJ"));
 
         let got: Value = client().get(app.url(&format!("/api/v1/licenses/{id}"))).bearer_auth(&reader).send().await.unwrap().json().await.unwrap();
-        assert_eq!(got["status"], "active");
+        assert_eq!(got["status"], LicenseStatus::Active.as_str());
         assert!(got.get("token").is_none(), "a stored license never carries its token");
         let listed: Value = client().get(app.url("/api/v1/licenses?email=BUYER@example.com")).bearer_auth(&reader).send().await.unwrap().json().await.unwrap();
         assert_eq!(listed["total"], 1);
@@ -74,7 +75,7 @@ both_engines! {
         let beat = json!({ "token": token, "install_id": "inst-1", "version": "1.2.3", "accepted_kids": [] });
         let (status, answer) = post(app, "/api/v1/heartbeat", None, &beat).await;
         assert_eq!(status, 200, "{answer}");
-        assert_eq!((answer["status"].as_str(), answer["revoked"].as_bool()), (Some("active"), Some(false)));
+        assert_eq!((answer["status"].as_str(), answer["revoked"].as_bool()), (Some(HeartbeatStatus::Active.as_str()), Some(false)));
         assert!(answer.get("token").is_none());
         let forged = json!({ "token": "eyJ.eyJ.sig", "install_id": "inst-1", "version": "1" });
         assert_eq!(post(app, "/api/v1/heartbeat", None, &forged).await.0, 422);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::both_engines;
+use tessera_license::vocab::{LicenseStatus, StatusFilter};
 
 both_engines! {
     async fn an_issued_token_verifies_and_a_tampered_one_does_not(cli: &Cli) {
@@ -85,12 +86,12 @@ both_engines! {
             (&["--domain", "app.example.com"], "example.com"),
             (&["--kind", "subscription"], "expiry"),
             (&["--kind", "perpetual", "--expires", "2030-01-01T00:00:00Z"], "perpetual"),
-            (&["--expires", "tomorrow", "--kind", "trial"], "RFC 3339"),
+            (&["--expires", "tomorrow", "--kind", "trial"], "2027-01-31T00:00:00Z"),
             (&["--seats", "crm.agent=many"], "whole number"),
             (&["--support-period", "12"], "12mo"),
         ];
         for (extra, expected) in cases {
-            let mut args = vec!["license", "issue", "--email", "a@example.com", "--company", "A", "--tier", "pro", "--product", "studio"];
+            let mut args = vec!["license", "issue", "--email", "a@example.com", "--company", "A", "--tier", "pro", "--product", "studio", "--domain", "localhost"];
             args.extend_from_slice(extra);
             let out = cli.run(&args);
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -106,8 +107,8 @@ both_engines! {
         let id = serde_json::from_str::<serde_json::Value>(&cli.ok(&["license", "verify", &token, "--json"])).unwrap()["claims"]["sub"]
             .as_str().unwrap().to_string();
         let list = cli.ok(&["license", "list"]);
-        assert!(list.contains(&id) && list.contains("active"), "{list}");
-        let json: serde_json::Value = serde_json::from_str(&cli.ok(&["license", "list", "--status", "active", "--json"])).unwrap();
+        assert!(list.contains(&id) && list.contains(LicenseStatus::Active.as_str()), "{list}");
+        let json: serde_json::Value = serde_json::from_str(&cli.ok(&["license", "list", "--status", StatusFilter::Active.as_str(), "--json"])).unwrap();
         assert_eq!(json["total"], 1);
         let missing_reason = cli.run(&["license", "revoke", &id]);
         assert!(!missing_reason.status.success());

@@ -11,6 +11,7 @@ use crate::components::format::{datetime, maybe_datetime};
 use crate::serverfns::licenses::{
     last_form_outcome, license_detail, FormOutcome, LicenseDetailView,
 };
+use tessera_license::vocab::LicenseStatus;
 
 const BOX: &str = "rounded-xl border border-slate-200 bg-white p-5";
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
@@ -131,23 +132,23 @@ fn tables(d: &LicenseDetailView) -> impl IntoView {
         <section class=BOX aria-label="Anomalies">
             <h2 class="mb-2 font-semibold">"Anomalies"</h2>
             {if d.anomalies.is_empty() { view! { <p class="text-sm text-slate-500">"None."</p> }.into_any() } else {
-                view! { <ul class="text-sm">{d.anomalies.iter().map(|(kind, detail, at)| view! { <li class="text-amber-800">{format!("{} — {kind}: {detail}", datetime(*at))}</li> }).collect_view()}</ul> }.into_any()
+                view! { <ul class="text-sm">{d.anomalies.iter().map(|a| view! { <li class="text-amber-800">{format!("{} — {}: {}", datetime(a.detected_at), a.kind, a.detail)}</li> }).collect_view()}</ul> }.into_any()
             }}
         </section>
         <section class=BOX aria-label="Installs">
             <h2 class="mb-2 font-semibold">{format!("Installs seen ({})", d.installs_total)}</h2>
-            <ul class="text-sm">{d.installs.iter().map(|(id, first, last, version)| view! { <li><span class="font-mono">{id.clone()}</span>{format!(" — v{version}, first {}, last {}", datetime(*first), datetime(*last))}</li> }).collect_view()}</ul>
+            <ul class="text-sm">{d.installs.iter().map(|i| view! { <li><span class="font-mono">{i.install_id.clone()}</span>{format!(" — v{}, first {}, last {}", i.last_version, datetime(i.first_seen), datetime(i.last_seen))}</li> }).collect_view()}</ul>
             {installs_pager(d)}
         </section>
         <section class=BOX aria-label="Heartbeats">
             <h2 class="mb-2 font-semibold">"Last heartbeats"</h2>
             <table class="w-full text-left text-sm"><tbody>
-                {d.heartbeats.iter().map(|(at, install, version, ip, kid)| view! { <tr><td>{datetime(*at)}</td><td class="font-mono">{install.clone()}</td><td>{version.clone()}</td><td>{ip.clone()}</td><td class="font-mono">{kid.clone().unwrap_or_default()}</td></tr> }).collect_view()}
+                {d.heartbeats.iter().map(|h| view! { <tr><td>{datetime(h.at)}</td><td class="font-mono">{h.install_id.clone()}</td><td>{h.version.clone()}</td><td>{h.ip.clone()}</td><td class="font-mono">{h.kid.clone().unwrap_or_default()}</td></tr> }).collect_view()}
             </tbody></table>
         </section>
         <section class=BOX aria-label="History">
             <h2 class="mb-2 font-semibold">"Status history"</h2>
-            <ul class="space-y-1 text-sm">{d.history.iter().map(|(at, action, actor, detail)| view! { <li><span class="font-medium">{action.clone()}</span>{format!(" by {actor}, {}", datetime(*at))}<pre class="overflow-x-auto text-xs text-slate-500">{detail.clone()}</pre></li> }).collect_view()}</ul>
+            <ul class="space-y-1 text-sm">{d.history.iter().map(|h| view! { <li><span class="font-medium">{h.action.as_str()}</span>{format!(" by {}, {}", h.actor, datetime(h.at))}<pre class="overflow-x-auto text-xs text-slate-500">{h.detail.clone()}</pre></li> }).collect_view()}</ul>
         </section>
         <section class=BOX aria-label="Claims">
             <h2 class="mb-2 font-semibold">"Signed claims"</h2>
@@ -186,7 +187,7 @@ pub fn LicenseDetailPage() -> impl IntoView {
                     Ok(d) => view! {
                         <div class="mb-4 flex items-center gap-3">
                             <h1 class="font-mono text-xl font-semibold">{d.summary.id.clone()}</h1>
-                            <span class=status_class(&d.summary.status) data-testid="license-status">{d.summary.status.clone()}</span>
+                            <span class=status_class(d.summary.status) data-testid="license-status">{d.summary.status.as_str()}</span>
                             {d.revoke_reason.clone().map(|r| view! { <span class="text-sm text-slate-600">{format!("({r})")}</span> })}
                         </div>
                         {done().map(|what| view! { <p role="status" class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">{format!("Done: {what}.")}</p> })}
@@ -198,7 +199,7 @@ pub fn LicenseDetailPage() -> impl IntoView {
                                 <section class=BOX>{facts(&d)}</section>
                                 {tables(&d)}
                             </div>
-                            <div>{(d.can_act && d.summary.status == "active").then(|| actions(&d, &token))}</div>
+                            <div>{(d.can_act && d.summary.status == LicenseStatus::Active).then(|| actions(&d, &token))}</div>
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),

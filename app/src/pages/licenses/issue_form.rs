@@ -8,6 +8,8 @@ use leptos_meta::Title;
 
 use super::SignedToken;
 use crate::serverfns::licenses::{issue_form_outcome, FormOutcome};
+use crate::serverfns::params::Param;
+use tessera_license::vocab::{LicenseKind, Tier};
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 px-2 py-1.5 text-sm";
 
@@ -30,7 +32,7 @@ fn field(
 fn choice(
     name: &'static str,
     label: &'static str,
-    options: &'static [&'static str],
+    options: impl Iterator<Item = &'static str>,
     value: &str,
 ) -> impl IntoView {
     let value = value.to_string();
@@ -38,18 +40,18 @@ fn choice(
         <div>
             <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
             <select id=name name=name class=INPUT>
-                {options.iter().map(|o| view! { <option value=*o selected=value == *o>{*o}</option> }).collect_view()}
+                {options.map(|o| view! { <option value=o selected=value == o>{o}</option> }).collect_view()}
             </select>
         </div>
     }
 }
 
-fn form(values: Vec<(String, String)>, token: String) -> impl IntoView {
-    let v = move |key: &str| {
+fn form(values: Vec<Param>, token: String) -> impl IntoView {
+    let v = move |name: &str| {
         values
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
+            .find(|p| p.name == name)
+            .map(|p| p.value.clone())
             .unwrap_or_default()
     };
     let checked = |value: String| value == "on";
@@ -59,8 +61,8 @@ fn form(values: Vec<(String, String)>, token: String) -> impl IntoView {
             {field("company", "Company", "", v("company"), true)}
             {field("tax_id", "Tax id (CIF/VAT)", "", v("tax_id"), false)}
             {field("product", "Product key", "The token's audience, e.g. studio", v("product"), true)}
-            {choice("tier", "Tier", &["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"], &v("tier"))}
-            {choice("kind", "Kind", &["perpetual", "trial", "subscription"], &v("kind"))}
+            {choice("tier", "Tier", Tier::spellings(), &v("tier"))}
+            {choice("kind", "Kind", LicenseKind::spellings(), &v("kind"))}
             {field("plan", "Plan", "", v("plan"), false)}
             <div>
                 <label for="expires" class="block text-sm font-medium text-slate-700">"Expires (UTC)"</label>
@@ -68,7 +70,7 @@ fn form(values: Vec<(String, String)>, token: String) -> impl IntoView {
                 <p class="mt-0.5 text-xs text-slate-500">"Empty: perpetual never expires, a trial runs 30 days."</p>
             </div>
             {field("domains", "Domains", "Registrable domains or localhost, comma-separated (required)", v("domains"), true)}
-            {choice("support_period", "Extra support", &["", "3mo", "6mo", "12mo", "24mo", "36mo"], &v("support_period"))}
+            {choice("support_period", "Extra support", ["", "3mo", "6mo", "12mo", "24mo", "36mo"].into_iter(), &v("support_period"))}
             {field("niches", "Niche packages", "comma-separated", v("niches"), false)}
             {field("plugins", "Licensed plugins", "comma-separated", v("plugins"), false)}
             {field("themes", "Themes", "comma-separated", v("themes"), false)}
@@ -111,7 +113,7 @@ pub fn IssueFormPage() -> impl IntoView {
                         <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
                         {form(values, token)}
                     }.into_any(),
-                    Ok(_) => form(vec![("kind".into(), "perpetual".into()), ("tier".into(), "pro".into())], token).into_any(),
+                    Ok(_) => form(vec![Param::new("kind", LicenseKind::Perpetual.as_str()), Param::new("tier", Tier::Pro.as_str())], token).into_any(),
                 }
             })}
         </Suspense>

@@ -8,11 +8,33 @@ use super::status_class;
 use crate::components::format::{datetime, maybe_datetime};
 use crate::components::query::{href_with, query_params};
 use crate::serverfns::licenses::{list_licenses, LicenseSummary};
+use tessera_license::vocab::{
+    Freshness, LicenseKind, LicenseSort, StatusFilter, SupportFilter, Tier,
+};
+
+/// One choice of a filter: the word sent and the text shown.
+struct Choice {
+    value: &'static str,
+    text: &'static str,
+}
+
+/// "any" (no filter), then every word of a vocabulary, shown as itself.
+fn any_of<T: Copy>(words: &[T], spelling: fn(T) -> &'static str) -> Vec<Choice> {
+    let any = Choice {
+        value: "",
+        text: "any",
+    };
+    let words = words.iter().map(|w| Choice {
+        value: spelling(*w),
+        text: spelling(*w),
+    });
+    std::iter::once(any).chain(words).collect()
+}
 
 fn select(
     name: &'static str,
     label: &'static str,
-    options: &'static [(&'static str, &'static str)],
+    options: Vec<Choice>,
     current: &str,
 ) -> impl IntoView {
     let current = current.to_string();
@@ -20,9 +42,18 @@ fn select(
         <div>
             <label for=name class="block text-xs font-medium text-slate-600">{label}</label>
             <select id=name name=name class="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
-                {options.iter().map(|(value, text)| view! { <option value=*value selected=current == *value>{*text}</option> }).collect_view()}
+                {options.into_iter().map(|c| view! { <option value=c.value selected=current == c.value>{c.text}</option> }).collect_view()}
             </select>
         </div>
+    }
+}
+
+/// How the heartbeat filter reads on the page.
+fn freshness_text(f: Freshness) -> &'static str {
+    match f {
+        Freshness::Day => "< 24 h",
+        Freshness::Week => "< 7 d",
+        Freshness::Stale => "> 30 d or never",
     }
 }
 
@@ -42,9 +73,9 @@ fn row(l: LicenseSummary, now: i64) -> impl IntoView {
     view! {
         <tr class="border-t border-slate-100 hover:bg-slate-50">
             <td class="px-3 py-2 font-mono text-xs"><a class="text-indigo-700 hover:underline" href=format!("/licenses/{}", l.id)>{l.id.clone()}</a></td>
-            <td class="px-3 py-2"><span class=status_class(&l.status)>{l.status.clone()}</span></td>
+            <td class="px-3 py-2"><span class=status_class(l.status)>{l.status.as_str()}</span></td>
             <td class="px-3 py-2 text-sm">{l.company}<div class="text-xs text-slate-500">{l.email}</div></td>
-            <td class="px-3 py-2 text-sm">{l.tier}" · "{l.kind}</td>
+            <td class="px-3 py-2 text-sm">{l.tier.as_str()}" · "{l.kind.as_str()}</td>
             <td class="px-3 py-2 text-sm text-slate-600">{datetime(l.created_at)}</td>
             <td class="px-3 py-2 text-sm text-slate-600">{l.expires_at.map_or_else(|| "never".to_string(), datetime)}</td>
             <td class="px-3 py-2 text-sm text-slate-600">{freshness_dot(l.last_heartbeat_at, now)}{maybe_datetime(l.last_heartbeat_at)}</td>
@@ -66,12 +97,12 @@ pub fn LicenseListPage() -> impl IntoView {
                     <label for="q" class="block text-xs font-medium text-slate-600">"Search"</label>
                     <input id="q" name="q" type="search" value=value("q") placeholder="e-mail, company, tax id or license id" class="mt-1 w-full rounded border border-slate-300 px-2 py-1 text-sm"/>
                 </div>
-                {select("status", "Status", &[("", "any"), ("active", "active"), ("expired", "expired"), ("revoked", "revoked"), ("refunded", "refunded"), ("transferred", "transferred")], &value("status"))}
-                {select("tier", "Tier", &[("", "any"), ("starter", "starter"), ("pro", "pro"), ("growth", "growth"), ("enterprise", "enterprise"), ("trial", "trial"), ("beta", "beta"), ("dev", "dev")], &value("tier"))}
-                {select("kind", "Kind", &[("", "any"), ("perpetual", "perpetual"), ("subscription", "subscription"), ("trial", "trial")], &value("kind"))}
-                {select("support", "Support", &[("", "any"), ("active", "active"), ("expired", "expired")], &value("support"))}
-                {select("heartbeat", "Heartbeat", &[("", "any"), ("24h", "< 24 h"), ("7d", "< 7 d"), ("stale", "> 30 d or never")], &value("heartbeat"))}
-                {select("sort", "Sort", &[("", "newest"), ("oldest", "oldest"), ("company", "company")], &value("sort"))}
+                {select("status", "Status", any_of(StatusFilter::ALL, StatusFilter::as_str), &value("status"))}
+                {select("tier", "Tier", any_of(Tier::ALL, Tier::as_str), &value("tier"))}
+                {select("kind", "Kind", any_of(LicenseKind::ALL, LicenseKind::as_str), &value("kind"))}
+                {select("support", "Support", any_of(SupportFilter::ALL, SupportFilter::as_str), &value("support"))}
+                {select("heartbeat", "Heartbeat", any_of(Freshness::ALL, Freshness::as_str).into_iter().map(|c| Choice { text: c.value.parse().map_or(c.text, freshness_text), ..c }).collect(), &value("heartbeat"))}
+                {select("sort", "Sort", LicenseSort::ALL.iter().map(|s| Choice { value: s.as_str(), text: s.as_str() }).collect(), &value("sort"))}
                 <div>
                     <label for="niche" class="block text-xs font-medium text-slate-600">"Niche"</label>
                     <input id="niche" name="niche" value=value("niche") class="mt-1 w-28 rounded border border-slate-300 px-2 py-1 text-sm"/>

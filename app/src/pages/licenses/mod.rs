@@ -5,17 +5,22 @@ pub mod issue_form;
 pub mod list;
 
 use leptos::prelude::*;
+use tessera_license::vocab::LicenseStatus;
 
 use crate::serverfns::licenses::FormOutcome;
 
 /// Badge classes for a license status.
-pub fn status_class(status: &str) -> &'static str {
+pub fn status_class(status: LicenseStatus) -> &'static str {
     match status {
-        "active" => "rounded bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800",
-        "revoked" | "refunded" => {
+        LicenseStatus::Active => {
+            "rounded bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800"
+        }
+        LicenseStatus::Revoked | LicenseStatus::Refunded => {
             "rounded bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800"
         }
-        _ => "rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700",
+        LicenseStatus::Transferred => {
+            "rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700"
+        }
     }
 }
 

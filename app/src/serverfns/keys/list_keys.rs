@@ -20,7 +20,7 @@ pub async fn list_keys() -> Result<Vec<KeyView>, ServerFnError> {
                 accepting: a.map_or(0, |a| a.accepting),
                 live_licenses: a.map_or(0, |a| a.live_licenses),
                 kid: k.kid,
-                status: k.status.as_str().to_string(),
+                status: k.status,
                 can_sign: k.can_sign,
                 created_at: k.created_at,
                 activated_at: k.activated_at,

@@ -4,12 +4,13 @@ mod list_keys;
 
 pub use list_keys::*;
 use serde::{Deserialize, Serialize};
+use tessera_license::vocab::KeyStatus;
 
 /// One key: never its private part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyView {
     pub kid: String,
-    pub status: String,
+    pub status: KeyStatus,
     pub can_sign: bool,
     pub created_at: i64,
     pub activated_at: Option<i64>,

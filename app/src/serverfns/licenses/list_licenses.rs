@@ -1,56 +1,30 @@
 use leptos::prelude::*;
 
 use super::LicenseListPage;
+use crate::serverfns::params::Param;
 
-/// A filtered page of licenses. Any signed-in role.
+/// A filtered page of licenses. Any signed-in role. Filters are the list page's query
+/// parameters; a blank or unknown word reads as no filter.
 #[server(prefix = "/api", endpoint = "list_licenses", input = leptos::server_fn::codec::Json)]
-pub async fn list_licenses(
-    params: Vec<(String, String)>,
-) -> Result<LicenseListPage, ServerFnError> {
-    use super::LicenseSummary;
+pub async fn list_licenses(params: Vec<Param>) -> Result<LicenseListPage, ServerFnError> {
     use crate::serverfns::guard::{authorise, map_error};
+    use crate::serverfns::params::{value_of, word_of};
     use tessera_backend::auth::Role;
-    use tessera_backend::store::{
-        Freshness, LicenseCursor, LicenseQuery, LicenseSort, StatusFilter, SupportFilter,
-    };
+    use tessera_backend::store::{LicenseCursor, LicenseQuery};
 
     let (backend, user) = authorise(Role::Viewer)?;
-    let get = |key: &str| {
-        params
-            .iter()
-            .find(|(k, v)| k == key && !v.is_empty())
-            .map(|(_, v)| v.clone())
-    };
     let query = LicenseQuery {
-        search: get("q"),
-        status: get("status").and_then(|s| match s.as_str() {
-            "active" => Some(StatusFilter::Active),
-            "expired" => Some(StatusFilter::Expired),
-            "revoked" => Some(StatusFilter::Revoked),
-            "refunded" => Some(StatusFilter::Refunded),
-            "transferred" => Some(StatusFilter::Transferred),
-            _ => None,
-        }),
-        tier: get("tier"),
-        kind: get("kind"),
-        niche: get("niche"),
-        support: get("support").and_then(|s| match s.as_str() {
-            "active" => Some(SupportFilter::Active),
-            "expired" => Some(SupportFilter::Expired),
-            _ => None,
-        }),
-        freshness: get("heartbeat").and_then(|s| match s.as_str() {
-            "24h" => Some(Freshness::Day),
-            "7d" => Some(Freshness::Week),
-            "stale" => Some(Freshness::Stale),
-            _ => None,
-        }),
-        sort: match get("sort").as_deref() {
-            Some("oldest") => LicenseSort::Oldest,
-            Some("company") => LicenseSort::Company,
-            _ => LicenseSort::Newest,
-        },
-        after: get("after").as_deref().and_then(LicenseCursor::decode),
+        search: value_of(&params, "q"),
+        status: word_of(&params, "status"),
+        tier: word_of(&params, "tier"),
+        kind: word_of(&params, "kind"),
+        niche: value_of(&params, "niche"),
+        support: word_of(&params, "support"),
+        freshness: word_of(&params, "heartbeat"),
+        sort: word_of(&params, "sort").unwrap_or_default(),
+        after: value_of(&params, "after")
+            .as_deref()
+            .and_then(LicenseCursor::decode),
         limit: 50,
         ..LicenseQuery::default()
     };
@@ -61,20 +35,6 @@ pub async fn list_licenses(
         total: page.total,
         total_capped: page.total_capped,
         next: page.next.map(|c| c.encode()),
-        rows: page
-            .rows
-            .into_iter()
-            .map(|r| LicenseSummary {
-                id: r.id,
-                status: r.status,
-                tier: r.tier,
-                kind: r.kind,
-                company: r.company,
-                email: r.customer_email,
-                created_at: r.created_at,
-                expires_at: r.expires_at,
-                last_heartbeat_at: r.last_heartbeat_at,
-            })
-            .collect(),
+        rows: page.rows.into_iter().map(Into::into).collect(),
     })
 }

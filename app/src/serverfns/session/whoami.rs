@@ -5,7 +5,6 @@ use super::Me;
 /// The signed-in user, or `None` for an anonymous caller.
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
-    use super::RoleName;
     use tessera_backend::auth::FormToken;
 
     let form_token = use_context::<http::request::Parts>()
@@ -13,7 +12,7 @@ pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
         .unwrap_or_default();
     Ok(crate::serverfns::guard::current_user().map(|user| Me {
         email: user.email,
-        role: RoleName::from(user.role),
+        role: user.role,
         must_change_password: user.must_change_password,
         form_token,
     }))

@@ -6,15 +6,14 @@ use super::UserView;
 #[server(prefix = "/api", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, ServerFnError> {
     use crate::serverfns::guard::{authorise, map_error};
-    use crate::serverfns::session::RoleName;
-    use tessera_backend::auth::Role;
+    use tessera_license::vocab::Role;
 
     let (backend, _) = authorise(Role::Sysadmin)?;
     let users = backend.list_users().await.map_err(map_error)?;
     Ok(users
         .into_iter()
         .map(|u| UserView {
-            role: RoleName::from(u.role),
+            role: u.role,
             id: u.id,
             email: u.email,
             created_at: u.created_at,

@@ -5,14 +5,14 @@ mod list_users;
 pub use list_users::*;
 use serde::{Deserialize, Serialize};
 
-use crate::serverfns::session::RoleName;
+use tessera_license::vocab::Role;
 
 /// One user: never a password or a hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub id: String,
     pub email: String,
-    pub role: RoleName,
+    pub role: Role,
     pub created_at: i64,
     pub disabled: bool,
     pub must_change_password: bool,

@@ -3,6 +3,19 @@
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
+use tessera_backend::licenses::{MAX_ITEMS, MAX_NAME};
+use tessera_license::vocab::{HeartbeatStatus, LicenseKind, LicenseStatus, Scope, Tier};
+
+/// A string schema whose values are one vocabulary's words (the same list the code uses).
+fn words(spellings: impl Iterator<Item = &'static str>) -> Value {
+    json!({ "type": "string", "enum": spellings.collect::<Vec<_>>() })
+}
+
+/// `schema` with a description.
+fn described(mut schema: Value, description: &str) -> Value {
+    schema["description"] = json!(description);
+    schema
+}
 
 fn error_responses() -> Value {
     json!({
@@ -16,7 +29,7 @@ fn error_responses() -> Value {
     })
 }
 
-fn op(summary: &str, scope: Option<&str>, body: Option<&str>, ok: (&str, &str)) -> Value {
+fn op(summary: &str, scope: Option<Scope>, body: Option<&str>, ok: (&str, &str)) -> Value {
     let mut responses = error_responses();
     responses[ok.0] = json!({ "description": summary, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", ok.1) } } } });
     let mut operation = json!({ "summary": summary, "responses": responses });
@@ -36,6 +49,8 @@ fn id_param() -> Value {
 
 fn schemas() -> Value {
     let strings = json!({ "type": "array", "items": { "type": "string" } });
+    let names = json!({ "type": "array", "maxItems": MAX_ITEMS, "items": { "type": "string", "maxLength": MAX_NAME } });
+    let optional_time = json!({ "type": ["integer", "null"], "description": "Unix seconds." });
     json!({
         "Error": { "type": "object", "required": ["error", "message"], "properties": { "error": { "type": "string" }, "message": { "type": "string" } } },
         "HeartbeatRequest": { "type": "object", "required": ["token", "install_id", "version"], "properties": {
@@ -45,28 +60,40 @@ fn schemas() -> Value {
             "accepted_kids": strings,
             "fingerprint": { "type": "string", "maxLength": 256, "description": "No control characters: 422 otherwise." } } },
         "HeartbeatAnswer": { "type": "object", "required": ["status", "revoked", "license_id", "entitlements"], "properties": {
-            "status": { "type": "string", "enum": ["active", "expired", "revoked", "refunded", "transferred", "superseded"],
-                "description": "`superseded`: the token presented was replaced by a resend (for instance because it may have leaked); it carries no live entitlements and never receives a token. Install the token the owner was sent." },
+            "status": described(words(HeartbeatStatus::spellings()), "`superseded`: the token presented was replaced by a resend (for instance because it may have leaked); it carries no live entitlements and never receives a token. Install the token the owner was sent."),
             "revoked": { "type": "boolean" }, "license_id": { "type": "string" }, "entitlements": { "type": "object" },
             "token": { "type": "string", "description": "The license's current token, when the one presented is older and was replaced by a renewal, and only for an install id that heartbeated for this license before the current token was signed. Never for a superseded (resent) token, never for an unknown install, never after a transfer (the old license answers `transferred`)." } } },
-        "IssueRequest": { "type": "object", "required": ["email", "company", "tier", "product", "domains"], "properties": {
-            "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
-            "tier": { "type": "string", "enum": ["starter", "pro", "growth", "enterprise", "trial", "beta", "dev"] },
-            "kind": { "type": "string", "enum": ["perpetual", "subscription", "trial"], "default": "perpetual" },
+        "IssueRequest": { "type": "object", "additionalProperties": false, "required": ["email", "company", "tier", "product", "domains"],
+            "description": "Read by the same rules as the issue form and `tessera license issue`: the same input gets the same 422 from all three.",
+            "properties": {
+            "email": { "type": "string" }, "company": { "type": "string", "maxLength": 200 }, "tax_id": { "type": "string" },
+            "tier": words(Tier::spellings()),
+            "kind": words(LicenseKind::spellings()),
             "product": { "type": "string" }, "plan": { "type": "string" },
-            "expires_at": { "type": "string", "format": "date-time" }, "support_period": { "type": "string", "example": "12mo" },
-            "features": strings, "plugins": strings, "themes": strings, "niches": strings, "domains": strings,
+            "expires_at": { "type": "string", "description": "RFC 3339 (2027-01-31T00:00:00Z) or a date (2027-01-31, midnight UTC)." },
+            "support_period": { "type": "string", "example": "12mo" },
+            "features": names, "plugins": names, "themes": names, "niches": names,
+            "domains": { "type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": { "type": "string" } },
             "seats": { "type": "object", "additionalProperties": { "type": "object", "properties": {
                 "roles": { "type": "object", "additionalProperties": { "type": "integer" } }, "pool": { "type": "integer" } } } },
             "node_lock": { "type": "string" }, "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
             "early_adopter": { "type": "boolean" }, "send_email": { "type": "boolean" } } },
-        "License": { "type": "object", "properties": {
-            "id": { "type": "string" }, "status": { "type": "string" }, "kid": { "type": "string" },
-            "customer_email": { "type": "string" }, "company": { "type": "string" }, "tier": { "type": "string" },
-            "kind": { "type": "string" }, "expires_at": { "type": ["integer", "null"] }, "claims": { "type": "object" } } },
+        "License": { "type": "object", "required": ["id", "status", "tier", "kind", "product", "customer", "kid", "token_sha256", "created_at", "issued_at", "claims"], "properties": {
+            "id": { "type": "string" }, "status": words(LicenseStatus::spellings()),
+            "tier": words(Tier::spellings()), "kind": words(LicenseKind::spellings()),
+            "product": { "type": "string" }, "plan": { "type": ["string", "null"] },
+            "customer": { "type": "object", "required": ["email", "company"], "properties": {
+                "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": ["string", "null"] } } },
+            "kid": { "type": "string" }, "token_sha256": { "type": "string" },
+            "created_at": { "type": "integer" }, "issued_at": { "type": "integer" },
+            "expires_at": optional_time, "support_until": optional_time, "revoked_at": optional_time,
+            "revoke_reason": { "type": ["string", "null"] }, "last_heartbeat_at": optional_time,
+            "multi_install_until": optional_time, "replaced_by": { "type": ["string", "null"] },
+            "transferred_from": { "type": ["string", "null"] },
+            "claims": { "type": "object", "description": "The signed claims of the current token." } } },
         "Issued": { "type": "object", "required": ["license", "token"], "properties": {
             "license": { "$ref": "#/components/schemas/License" }, "token": { "type": "string" }, "mail_error": { "type": "string" } } },
-        "LicenseList": { "type": "object", "properties": { "total": { "type": "integer" },
+        "LicenseList": { "type": "object", "properties": { "total": { "type": "integer" }, "total_capped": { "type": "boolean" },
             "licenses": { "type": "array", "items": { "$ref": "#/components/schemas/License" } } } },
         "RevokeRequest": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } },
         "TransferRequest": { "type": "object", "required": ["email", "company", "confirm_revocation", "confirm_new_owner"], "properties": {
@@ -87,14 +114,14 @@ pub fn spec() -> Value {
     heartbeat["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
     let mut list = op(
         "A customer's licenses",
-        Some("licenses:read"),
+        Some(Scope::LicensesRead),
         None,
         ("200", "LicenseList"),
     );
     list["parameters"] = json!([{ "name": "email", "in": "query", "required": true, "schema": { "type": "string" } }]);
     let mut get = op(
         "One license",
-        Some("licenses:read"),
+        Some(Scope::LicensesRead),
         None,
         ("200", "License"),
     );
@@ -109,13 +136,13 @@ pub fn spec() -> Value {
         "paths": {
             "/api/v1/heartbeat": { "post": heartbeat },
             "/api/v1/licenses": {
-                "post": op("Issue a license", Some("licenses:write"), Some("IssueRequest"), ("201", "Issued")),
+                "post": op("Issue a license", Some(Scope::LicensesWrite), Some("IssueRequest"), ("201", "Issued")),
                 "get": list,
             },
             "/api/v1/licenses/{id}": { "get": get },
-            "/api/v1/licenses/{id}/revoke": { "post": with_id(op("Revoke a license", Some("licenses:write"), Some("RevokeRequest"), ("200", "License"))) },
-            "/api/v1/licenses/{id}/transfer": { "post": with_id(op("Transfer a license to a new owner", Some("licenses:write"), Some("TransferRequest"), ("201", "Issued"))) },
-            "/api/v1/licenses/{id}/resend": { "post": with_id(op("Re-sign and e-mail a license", Some("licenses:write"), None, ("200", "Issued"))) },
+            "/api/v1/licenses/{id}/revoke": { "post": with_id(op("Revoke a license", Some(Scope::LicensesWrite), Some("RevokeRequest"), ("200", "License"))) },
+            "/api/v1/licenses/{id}/transfer": { "post": with_id(op("Transfer a license to a new owner", Some(Scope::LicensesWrite), Some("TransferRequest"), ("201", "Issued"))) },
+            "/api/v1/licenses/{id}/resend": { "post": with_id(op("Re-sign and e-mail a license", Some(Scope::LicensesWrite), None, ("200", "Issued"))) },
             "/.well-known/jwks.json": { "get": { "summary": "Public signing keys (JWKS)", "responses": { "200": { "description": "JWKS" } } } },
         },
         "components": {
