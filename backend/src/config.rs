@@ -195,6 +195,12 @@ impl Config {
             "database_url must start with sqlite: or postgres://"
         );
         anyhow::ensure!(self.session_hours > 0, "session_hours must be positive");
+        // Read, and refused rather than ignored: an operator who asks for self-host must not
+        // get a vendor install that looks like one.
+        anyhow::ensure!(
+            self.mode == Mode::Vendor,
+            "mode self-host is not available in this version; only vendor (the default) runs"
+        );
         Ok(())
     }
 
@@ -226,6 +232,17 @@ mod tests {
             "postgres://u:***@h/db"
         );
         assert_eq!(redact_url("sqlite://data/t.db"), "sqlite://data/t.db");
+    }
+
+    #[test]
+    fn a_self_host_mode_is_refused_until_it_exists() {
+        let config = Config {
+            mode: Mode::SelfHost,
+            ..Config::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("self-host is not available"), "{err}");
+        assert!(Config::default().validate().is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use tessera_backend::licenses::Issued;
 use tessera_backend::store::{
     AnomalyRow, AuditRecord, HeartbeatRow, InstallRow, KeyStatus, LicensePage, LicenseRow,
 };
-use tessera_license::vocab::{LicenseKind, LicenseStatus, Tier};
+use tessera_license::vocab::{AuditAction, LicenseKind, LicenseStatus, Tier};
 use tessera_license::Claims;
 
 /// A license: what is stored about it, and the claims of its current token.
@@ -124,7 +124,7 @@ pub struct LicenseDetailJson {
     /// The signing key is no longer the active one: resend before retiring it.
     pub rotate_before_retire: bool,
     /// This license's audit rows, newest first.
-    pub history: Vec<AuditRecord>,
+    pub history: Vec<AuditJson>,
     pub heartbeats: Vec<HeartbeatRow>,
     pub installs: Vec<InstallRow>,
     pub installs_total: i64,
@@ -137,11 +137,36 @@ impl From<LicenseDetail> for LicenseDetailJson {
             license: d.license.into(),
             key_status: d.key_status,
             rotate_before_retire: d.rotate_before_retire,
-            history: d.history,
+            history: d.history.into_iter().map(Into::into).collect(),
             heartbeats: d.heartbeats,
             installs: d.installs,
             installs_total: d.installs_total,
             anomalies: d.anomalies,
+        }
+    }
+}
+
+/// An audit row, its detail as an object. (Its chain hashes are checked by
+/// `tessera audit verify`; they are not repeated here.)
+#[derive(Debug, Serialize)]
+pub struct AuditJson {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: AuditAction,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+impl From<AuditRecord> for AuditJson {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::String(r.detail)),
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
         }
     }
 }

@@ -6,11 +6,15 @@ mod csrf;
 mod forms;
 mod helpers;
 mod hostile;
+mod json_shapes;
 mod metrics;
 mod pages;
 mod public;
 mod rest;
 mod sign_in;
+#[path = "../support/snapshot.rs"]
+mod snapshot;
+mod three_doors;
 
 /// Expands each test into a `sqlite` and a `postgres` variant.
 #[macro_export]

@@ -4,8 +4,11 @@
 mod accounts;
 mod audit;
 mod interop;
+mod json_shapes;
 mod keys_and_licenses;
 mod shutdown;
+#[path = "../support/snapshot.rs"]
+mod snapshot;
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
