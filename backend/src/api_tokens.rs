@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::store::{scope_column, ApiTokenRow, AuditAction, AuditEvent};
+use crate::store::{ApiTokenRow, AuditAction, AuditEvent, Scopes};
 use crate::{now, Backend, Error, Result};
 use tessera_license::vocab::{spelled, Scope};
 
@@ -32,13 +32,13 @@ struct TokenClaims {
 pub struct ApiPrincipal {
     pub token_id: String,
     pub name: String,
-    pub scopes: Vec<Scope>,
+    pub scopes: Scopes,
 }
 
 impl ApiPrincipal {
     /// Refuses unless the token carries `scope`.
     pub fn require(&self, scope: Scope) -> Result<()> {
-        if self.scopes.contains(&scope) {
+        if self.scopes.contains(scope) {
             Ok(())
         } else {
             Err(Error::Forbidden)
@@ -92,7 +92,7 @@ impl Backend {
         let record = ApiTokenRow {
             id: format!("tok_{}", hex::encode(rand::random::<[u8; 12]>())),
             name: name.to_string(),
-            scopes,
+            scopes: Scopes(scopes),
             created_by: actor.to_string(),
             created_at: at,
             expires_at: at + ttl_secs,
@@ -103,7 +103,7 @@ impl Backend {
             aud: AUDIENCE.into(),
             sub: record.name.clone(),
             jti: record.id.clone(),
-            scope: scope_column(&record.scopes),
+            scope: record.scopes.to_string(),
             iat: at,
             exp: record.expires_at,
         };

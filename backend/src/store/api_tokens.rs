@@ -3,17 +3,18 @@
 
 use async_trait::async_trait;
 use serde::Serialize;
-use sqlx::Row as _;
 use tessera_license::vocab::Scope;
 
 use super::{conflict_or, AuditEvent, PostgresStore, SqliteStore, StoreError, StoreResult};
 
 /// An API token's record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ApiTokenRow {
     pub id: String,
     pub name: String,
-    pub scopes: Vec<Scope>,
+    /// Stored space-separated (as the JWT's `scope` claim).
+    #[sqlx(try_from = "String")]
+    pub scopes: Scopes,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -33,38 +34,42 @@ pub trait ApiTokenStore {
     async fn revoke_api_token(&self, id: &str, audit: &AuditEvent) -> StoreResult<()>;
 }
 
-/// Scopes as stored (and as a JWT's `scope` claim): space-separated.
-pub fn scope_column(scopes: &[Scope]) -> String {
-    scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The scopes of a token, in order, without duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Scopes(pub Vec<Scope>);
+
+impl Scopes {
+    /// Whether `scope` is one of them.
+    pub fn contains(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    /// Space-separated, as stored and as a JWT's `scope` claim.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let words: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        f.write_str(&words.join(" "))
+    }
+}
+
+impl TryFrom<String> for Scopes {
+    type Error = tessera_license::vocab::UnknownVariant;
+
+    fn try_from(column: String) -> Result<Self, Self::Error> {
+        column
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
 }
 
 const COLUMNS: &str = "id, name, scopes, created_by, created_at, expires_at, revoked_at";
 
 macro_rules! api_token_store {
-    ($store:ident, $row:ty) => {
-        impl $store {
-            fn api_token_from_row(row: &$row) -> StoreResult<ApiTokenRow> {
-                let scopes: &str = row.try_get("scopes")?;
-                Ok(ApiTokenRow {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    scopes: scopes
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .map(|s| s.parse().map_err(|e| StoreError::Corrupt(format!("{e}"))))
-                        .collect::<StoreResult<_>>()?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: row.try_get("created_at")?,
-                    expires_at: row.try_get("expires_at")?,
-                    revoked_at: row.try_get("revoked_at")?,
-                })
-            }
-        }
-
+    ($store:ident) => {
         #[async_trait]
         impl ApiTokenStore for $store {
             async fn insert_api_token(
@@ -78,7 +83,7 @@ macro_rules! api_token_store {
                 ))
                 .bind(&t.id)
                 .bind(&t.name)
-                .bind(scope_column(&t.scopes))
+                .bind(t.scopes.to_string())
                 .bind(&t.created_by)
                 .bind(t.created_at)
                 .bind(t.expires_at)
@@ -92,20 +97,20 @@ macro_rules! api_token_store {
             }
 
             async fn get_api_token(&self, id: &str) -> StoreResult<Option<ApiTokenRow>> {
-                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1"))
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(Self::api_token_from_row).transpose()
+                Ok(
+                    sqlx::query_as(&format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?,
+                )
             }
 
             async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRow>> {
-                let rows = sqlx::query(&format!(
+                Ok(sqlx::query_as(&format!(
                     "SELECT {COLUMNS} FROM api_tokens ORDER BY created_at DESC, id"
                 ))
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::api_token_from_row).collect()
+                .await?)
             }
 
             async fn revoke_api_token(&self, id: &str, audit: &AuditEvent) -> StoreResult<()> {
@@ -128,5 +133,5 @@ macro_rules! api_token_store {
     };
 }
 
-api_token_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-api_token_store!(PostgresStore, sqlx::postgres::PgRow);
+api_token_store!(SqliteStore);
+api_token_store!(PostgresStore);

@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use serde::Serialize;
-use sqlx::Row as _;
 use tessera_license::vocab::AnomalyKind;
 
 use super::{PostgresStore, SqliteStore, StoreResult};
@@ -133,6 +132,13 @@ pub trait HeartbeatStore {
     async fn freshness(&self, now: i64) -> StoreResult<FreshnessCounts>;
 }
 
+/// Installs seen for one license in a window.
+#[derive(sqlx::FromRow)]
+struct InstallCount {
+    license_id: String,
+    n: i64,
+}
+
 fn kids_column(kids: &[String]) -> String {
     let mut out = String::from(",");
     for kid in kids {
@@ -239,12 +245,10 @@ macro_rules! heartbeat_store {
                     ids.push_bind(license_id);
                 }
                 counts.push(") GROUP BY license_id");
-                let counted = counts.build().fetch_all(&mut *tx).await?;
+                let counted: Vec<InstallCount> = counts.build_query_as().fetch_all(&mut *tx).await?;
                 tx.commit().await?;
-                let mut by_license = std::collections::HashMap::new();
-                for row in &counted {
-                    by_license.insert(row.try_get::<String, _>("license_id")?, row.try_get::<i64, _>("n")?);
-                }
+                let by_license: std::collections::HashMap<String, i64> =
+                    counted.into_iter().map(|c| (c.license_id, c.n)).collect();
                 Ok(batch.iter().map(|hb| by_license.get(&hb.license_id).copied().unwrap_or(1)).collect())
             }
 

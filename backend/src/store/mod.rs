@@ -20,7 +20,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 
-pub use api_tokens::{scope_column, ApiTokenRow, ApiTokenStore};
+pub use api_tokens::{ApiTokenRow, ApiTokenStore, Scopes};
 pub use audit::{AuditFilter, AuditStore};
 pub use engines::{PostgresStore, SqliteStore};
 pub use heartbeats::{

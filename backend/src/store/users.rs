@@ -2,7 +2,6 @@
 //! transaction; disabling an account or resetting its password ends its sessions in it too.
 
 use async_trait::async_trait;
-use sqlx::Row as _;
 
 use super::{
     conflict_or, AuditEvent, PostgresStore, SqliteStore, StoreError, StoreResult, UserRow,
@@ -69,21 +68,35 @@ pub trait UserStore {
 const COLUMNS: &str =
     "id, email, role, password_hash, created_at, disabled_at, must_change_password";
 
-macro_rules! user_store {
-    ($store:ident, $db:ty, $row:ty) => {
-        impl $store {
-            fn user_from_row(row: &$row) -> StoreResult<UserRow> {
-                Ok(UserRow {
-                    id: row.try_get("id")?,
-                    email: row.try_get("email")?,
-                    role: row.try_get("role")?,
-                    password_hash: row.try_get("password_hash")?,
-                    created_at: row.try_get("created_at")?,
-                    disabled_at: row.try_get("disabled_at")?,
-                    must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-                })
-            }
+/// A `users` row as stored (`must_change_password` is 0 or 1 on both engines).
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    id: String,
+    email: String,
+    role: Role,
+    password_hash: String,
+    created_at: i64,
+    disabled_at: Option<i64>,
+    must_change_password: i64,
+}
 
+impl From<UserRecord> for UserRow {
+    fn from(r: UserRecord) -> Self {
+        Self {
+            id: r.id,
+            email: r.email,
+            role: r.role,
+            password_hash: r.password_hash,
+            created_at: r.created_at,
+            disabled_at: r.disabled_at,
+            must_change_password: r.must_change_password != 0,
+        }
+    }
+}
+
+macro_rules! user_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
             async fn apply_change(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: &str,
@@ -152,26 +165,26 @@ macro_rules! user_store {
 
             async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-                let row = sqlx::query(&sql).bind(email).fetch_optional(&self.pool).await?;
-                row.as_ref().map(Self::user_from_row).transpose()
+                let record: Option<UserRecord> =
+                    sqlx::query_as(&sql).bind(email).fetch_optional(&self.pool).await?;
+                Ok(record.map(Into::into))
             }
 
             async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-                row.as_ref().map(Self::user_from_row).transpose()
+                let record: Option<UserRecord> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                Ok(record.map(Into::into))
             }
 
             async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::user_from_row).collect()
+                let records: Vec<UserRecord> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                Ok(records.into_iter().map(Into::into).collect())
             }
 
             async fn count_users(&self) -> StoreResult<i64> {
-                let row =
-                    sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?;
-                Ok(row.try_get("n")?)
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
             }
 
             async fn change_account(
@@ -189,12 +202,12 @@ macro_rules! user_store {
                     return Err(StoreError::NotFound(format!("user {id}")));
                 }
                 if keep_sysadmin {
-                    let left = sqlx::query(
-                        "SELECT COUNT(*) AS n FROM users WHERE role = 'sysadmin' AND disabled_at IS NULL",
+                    let left: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM users WHERE role = 'sysadmin' AND disabled_at IS NULL",
                     )
                     .fetch_one(&mut *tx)
                     .await?;
-                    if left.try_get::<i64, _>("n")? == 0 {
+                    if left == 0 {
                         return Err(StoreError::Conflict(
                             "this would leave no enabled sysadmin".into(),
                         ));
@@ -231,7 +244,7 @@ macro_rules! user_store {
                 token_sha256: &str,
                 now: i64,
             ) -> StoreResult<Option<UserRow>> {
-                let row = sqlx::query(
+                let record: Option<UserRecord> = sqlx::query_as(
                     "SELECT u.id, u.email, u.role, u.password_hash, u.created_at, u.disabled_at, \
                      u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
@@ -240,7 +253,7 @@ macro_rules! user_store {
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await?;
-                row.as_ref().map(Self::user_from_row).transpose()
+                Ok(record.map(Into::into))
             }
 
             async fn delete_session(&self, token_sha256: &str) -> StoreResult<()> {
@@ -270,5 +283,5 @@ macro_rules! user_store {
     };
 }
 
-user_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
-user_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+user_store!(SqliteStore, sqlx::Sqlite);
+user_store!(PostgresStore, sqlx::Postgres);

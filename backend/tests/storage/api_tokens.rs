@@ -10,7 +10,7 @@ both_engines! {
         let scopes = vec![Scope::LicensesRead];
         let minted = backend.create_api_token("storefront", &scopes, 3600, "test").await.unwrap();
         let principal = backend.authenticate_api_token(&minted.jwt).await.unwrap();
-        assert_eq!(principal.scopes, scopes);
+        assert_eq!(principal.scopes.0, scopes);
         assert!(principal.require(Scope::LicensesRead).is_ok());
         assert!(matches!(principal.require(Scope::LicensesWrite), Err(Error::Forbidden)));
         let mut tampered = minted.jwt.clone();

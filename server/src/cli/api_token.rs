@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 use tessera_backend::licenses::SupportPeriod;
-use tessera_backend::store::scope_column;
 use tessera_backend::Backend;
 use tessera_license::vocab::Scope;
 
@@ -57,7 +56,7 @@ pub(super) async fn run(cmd: ApiTokenCommand, backend: Backend) -> anyhow::Resul
             println!(
                 "created {} ({}), expires {}",
                 minted.record.id,
-                scope_column(&minted.record.scopes),
+                minted.record.scopes,
                 format_time(minted.record.expires_at)
             );
             println!("{}", minted.jwt);
@@ -70,7 +69,7 @@ pub(super) async fn run(cmd: ApiTokenCommand, backend: Backend) -> anyhow::Resul
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.name,
-                    scope_column(&t.scopes),
+                    t.scopes,
                     format_time(t.expires_at),
                     revoked
                 );
