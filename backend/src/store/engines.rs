@@ -1,14 +1,12 @@
 //! The two engines: how a pool is opened and which migrations run. Everything else is the
-//! same SQL, expanded for both by the macros in the sibling modules.
+//! same SQL, written once for any engine in the sibling modules.
 
 use std::str::FromStr as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::audit::ChainKeySlot;
 use super::{Engine, StoreError, StoreResult};
@@ -16,13 +14,21 @@ use super::{Engine, StoreError, StoreResult};
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// SQLite, a file under the data dir (WAL) or in memory.
+/// The store: a connection pool and the audit chain key. Its features are implemented
+/// once, generically, in the sibling modules; [`SqliteStore`] and [`PostgresStore`] are the
+/// two engines it is instantiated for.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pub(super) pool: SqlitePool,
+pub struct SqlStore<DB: sqlx::Database> {
+    pub(super) pool: sqlx::Pool<DB>,
     /// The audit chain key, set when the backend is assembled.
     pub(super) chain_key: ChainKeySlot,
 }
+
+/// SQLite, a file under the data dir (WAL) or in memory.
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+
+/// PostgreSQL, for many instances sharing one database.
+pub type PostgresStore = SqlStore<sqlx::Postgres>;
 
 impl SqliteStore {
     /// Opens (creating if missing) the SQLite database at `url`.
@@ -52,14 +58,6 @@ impl SqliteStore {
     }
 }
 
-/// PostgreSQL, for many instances sharing one database.
-#[derive(Debug, Clone)]
-pub struct PostgresStore {
-    pub(super) pool: PgPool,
-    /// The audit chain key, set when the backend is assembled.
-    pub(super) chain_key: ChainKeySlot,
-}
-
 impl PostgresStore {
     /// Connects to the PostgreSQL database at `url`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -75,29 +73,57 @@ impl PostgresStore {
     }
 }
 
-macro_rules! engine {
-    ($store:ident, $name:literal, $migrations:ident) => {
-        #[async_trait]
-        impl Engine for $store {
-            fn backend_name(&self) -> &'static str {
-                $name
-            }
-
-            async fn migrate(&self) -> StoreResult<()> {
-                $migrations.run(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn ping(&self) -> StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
-        }
-    };
+/// How many rows a statement changed, on either engine.
+pub trait RowsAffected {
+    /// The count.
+    fn rows_affected(&self) -> u64;
 }
 
-engine!(SqliteStore, "sqlite", SQLITE_MIGRATIONS);
-engine!(PostgresStore, "postgres", POSTGRES_MIGRATIONS);
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+#[async_trait]
+impl Engine for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        SQLITE_MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Engine for PostgresStore {
+    fn backend_name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        POSTGRES_MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

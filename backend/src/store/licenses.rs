@@ -5,11 +5,13 @@
 use async_trait::async_trait;
 use tessera_license::vocab::{LicenseKind, LicenseStatus, SupersedeReason, Tier};
 
+use super::chain::ChainHead;
 use super::license_query::{cursor_of, filter, keyset};
 pub use super::license_query::{LicenseCursor, LicensePage, LicenseQuery, COUNT_CAP};
+use super::placeholders;
 use super::{
-    bind_all, conflict_or, AuditEvent, Bind, LicenseRow, PostgresStore, SqliteStore, StoreError,
-    StoreResult,
+    bind_all, conflict_or, AuditAction, AuditEvent, Bind, LicenseRow, RowsAffected, SqlStore,
+    StoreError, StoreResult,
 };
 
 /// Licenses.
@@ -89,31 +91,31 @@ const COLUMNS: &str = "id, kid, token_sha256, customer_email, company, tax_id, t
 const WEEK: i64 = 7 * 86_400;
 
 /// A `licenses` row as the database holds it; [`LicenseRow`] is what the rest reads.
-#[derive(sqlx::FromRow)]
-struct LicenseRecord {
-    id: String,
-    kid: String,
-    token_sha256: String,
-    customer_email: String,
-    company: String,
-    tax_id: Option<String>,
-    tier: Tier,
-    kind: LicenseKind,
-    product: String,
-    plan: Option<String>,
-    status: LicenseStatus,
-    issued_at: i64,
-    expires_at: Option<i64>,
-    support_until: Option<i64>,
-    claims: String,
-    created_at: i64,
-    niches: String,
-    revoked_at: Option<i64>,
-    revoke_reason: Option<String>,
-    last_heartbeat_at: Option<i64>,
-    multi_install_until: Option<i64>,
-    replaced_by: Option<String>,
-    transferred_from: Option<String>,
+#[derive(Debug, sqlx::FromRow)]
+pub struct LicenseRecord {
+    pub id: String,
+    pub kid: String,
+    pub token_sha256: String,
+    pub customer_email: String,
+    pub company: String,
+    pub tax_id: Option<String>,
+    pub tier: Tier,
+    pub kind: LicenseKind,
+    pub product: String,
+    pub plan: Option<String>,
+    pub status: LicenseStatus,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    pub support_until: Option<i64>,
+    pub claims: String,
+    pub created_at: i64,
+    pub niches: String,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub last_heartbeat_at: Option<i64>,
+    pub multi_install_until: Option<i64>,
+    pub replaced_by: Option<String>,
+    pub transferred_from: Option<String>,
 }
 
 impl TryFrom<LicenseRecord> for LicenseRow {
@@ -172,251 +174,315 @@ fn niches_from_column(text: &str) -> Vec<String> {
         .collect()
 }
 
-macro_rules! license_store {
-    ($store:ident, $db:ty) => {
-        impl $store {
-            async fn insert_license_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                l: &LicenseRow,
-            ) -> StoreResult<()> {
-                let placeholders: Vec<String> = (1..=26).map(|n| format!("${n}")).collect();
-                let sql = format!("INSERT INTO licenses ({COLUMNS}) VALUES ({})", placeholders.join(", "));
-                sqlx::query(&sql)
-                    .bind(&l.id)
-                    .bind(&l.kid)
-                    .bind(&l.token_sha256)
-                    .bind(&l.customer_email)
-                    .bind(&l.company)
-                    .bind(&l.tax_id)
-                    .bind(l.tier)
-                    .bind(l.kind)
-                    .bind(&l.product)
-                    .bind(&l.plan)
-                    .bind(l.status)
-                    .bind(l.issued_at)
-                    .bind(l.expires_at)
-                    .bind(l.support_until)
-                    .bind(claims_column(&l.claims)?)
-                    .bind(l.created_at)
-                    .bind(niches_column(&l.niches))
-                    .bind(l.revoked_at)
-                    .bind(&l.revoke_reason)
-                    .bind(l.last_heartbeat_at)
-                    .bind(l.multi_install_until)
-                    .bind(&l.replaced_by)
-                    .bind(&l.transferred_from)
-                    .bind(l.customer_email.to_lowercase())
-                    .bind(l.company.to_lowercase())
-                    .bind(l.tax_id.as_ref().map(|t| t.to_lowercase()))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| conflict_or(e, &format!("license {}", l.id)))?;
-                Ok(())
-            }
-        }
-
-        #[async_trait]
-        impl LicenseStore for $store {
-            async fn insert_license(&self, l: &LicenseRow, audit: &AuditEvent) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                Self::insert_license_in(&mut tx, l).await?;
-                self.append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>> {
-                let sql = format!("SELECT {COLUMNS} FROM licenses WHERE id = $1");
-                let record: Option<LicenseRecord> =
-                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
-                record.map(LicenseRow::try_from).transpose()
-            }
-
-            async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<LicenseStanding>> {
-                let Some(last) = ids.last() else {
-                    return Ok(Vec::new());
-                };
-                // Padded to a power of two with the last id, so a handful of statements serve
-                // every batch size and stay in the prepared-statement cache.
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, status, expires_at, multi_install_until, token_sha256 FROM licenses WHERE id IN (",
-                );
-                let mut list = select.separated(", ");
-                for id in ids.iter().chain(std::iter::repeat(last)).take(ids.len().next_power_of_two()) {
-                    list.push_bind(*id);
-                }
-                select.push(")");
-                Ok(select.build_query_as().fetch_all(&self.pool).await?)
-            }
-
-            async fn count_licenses(&self) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM licenses").fetch_one(&self.pool).await?)
-            }
-
-            async fn count_live_licenses_for_kid(&self, kid: &str, now: i64) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM licenses WHERE kid = $1 AND status = 'active' \
-                     AND (expires_at IS NULL OR expires_at > $2)",
-                )
-                .bind(kid)
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await?)
-            }
-
-            async fn list_licenses(&self, q: &LicenseQuery) -> StoreResult<LicensePage> {
-                let counting = filter(q);
-                let count_sql = format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM licenses {} LIMIT {}) AS matching",
-                    counting.where_clause(),
-                    COUNT_CAP + 1
-                );
-                let counted: i64 = bind_all!(sqlx::query_scalar(&count_sql), &counting.binds)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
-                let mut paging = filter(q);
-                let order = keyset(&mut paging, q);
-                let limit = paging.bind(Bind::Int(q.limit + 1));
-                let sql = format!(
-                    "SELECT {COLUMNS} FROM licenses {} ORDER BY {order} LIMIT {limit}",
-                    paging.where_clause()
-                );
-                let records: Vec<LicenseRecord> =
-                    bind_all!(sqlx::query_as(&sql), &paging.binds).fetch_all(&self.pool).await?;
-                let mut rows = records.into_iter().map(LicenseRow::try_from).collect::<StoreResult<Vec<_>>>()?;
-                let more = rows.len() as i64 > q.limit;
-                rows.truncate(q.limit.max(0) as usize);
-                let next = if more { rows.last().map(|r| cursor_of(r, q.sort)) } else { None };
-                Ok(LicensePage { rows, total, total_capped, next })
-            }
-
-            async fn end_license(
-                &self,
-                id: &str,
-                status: LicenseStatus,
-                reason: &str,
-                audit: &AuditEvent,
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE licenses SET status = $1, revoked_at = $2, revoke_reason = $3 \
-                     WHERE id = $4 AND status = 'active'",
-                )
-                .bind(status)
-                .bind(audit.at)
-                .bind(reason)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!("license {id} is not active")));
-                }
-                self.append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn replace_token(
-                &self,
-                l: &LicenseRow,
-                why: SupersedeReason,
-                audit: &AuditEvent,
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO superseded_tokens (token_sha256, license_id, superseded_at, reason) \
-                     SELECT token_sha256, id, $1, $2 FROM licenses WHERE id = $3 AND status = 'active' \
-                     ON CONFLICT (token_sha256) DO NOTHING",
-                )
-                .bind(audit.at)
-                .bind(why)
-                .bind(&l.id)
-                .execute(&mut *tx)
-                .await?;
-                let done = sqlx::query(
-                    "UPDATE licenses SET kid = $1, token_sha256 = $2, claims = $3, issued_at = $4, \
-                     expires_at = $5, support_until = $6 WHERE id = $7 AND status = 'active'",
-                )
-                .bind(&l.kid)
-                .bind(&l.token_sha256)
-                .bind(claims_column(&l.claims)?)
-                .bind(l.issued_at)
-                .bind(l.expires_at)
-                .bind(l.support_until)
-                .bind(&l.id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!("license {} is not active", l.id)));
-                }
-                self.append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn transfer_license(
-                &self,
-                old_id: &str,
-                new: &LicenseRow,
-                audits: &[AuditEvent],
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE licenses SET status = 'transferred', replaced_by = $1 \
-                     WHERE id = $2 AND status = 'active'",
-                )
-                .bind(&new.id)
-                .bind(old_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!("license {old_id} is not active")));
-                }
-                Self::insert_license_in(&mut tx, new).await?;
-                self.append_audits(&mut tx, audits).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn set_multi_install_until(
-                &self,
-                id: &str,
-                until: i64,
-                audit: &AuditEvent,
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE licenses SET multi_install_until = $1 WHERE id = $2 AND status = 'active'",
-                )
-                .bind(until)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!("license {id} is not active")));
-                }
-                self.append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<WeekCount>> {
-                Ok(sqlx::query_as(
-                    "SELECT (created_at / $1) * $1 AS week, COUNT(*) AS n FROM licenses \
-                     WHERE created_at >= $2 GROUP BY 1 ORDER BY 1",
-                )
-                .bind(WEEK)
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await?)
-            }
-        }
-    };
+impl<DB> SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Default,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    DB::QueryResult: RowsAffected,
+    for<'q> AuditAction: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> ChainHead: sqlx::FromRow<'r, DB::Row>,
+    for<'q> LicenseStatus: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Tier: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> LicenseKind: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> SupersedeReason: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> LicenseRecord: sqlx::FromRow<'r, DB::Row>,
+    for<'r> LicenseStanding: sqlx::FromRow<'r, DB::Row>,
+    for<'r> WeekCount: sqlx::FromRow<'r, DB::Row>,
+{
+    async fn insert_license_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        l: &LicenseRow,
+    ) -> StoreResult<()> {
+        let placeholders: Vec<String> = (1..=26).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "INSERT INTO licenses ({COLUMNS}) VALUES ({})",
+            placeholders.join(", ")
+        );
+        sqlx::query(&sql)
+            .bind(&l.id)
+            .bind(&l.kid)
+            .bind(&l.token_sha256)
+            .bind(&l.customer_email)
+            .bind(&l.company)
+            .bind(&l.tax_id)
+            .bind(l.tier)
+            .bind(l.kind)
+            .bind(&l.product)
+            .bind(&l.plan)
+            .bind(l.status)
+            .bind(l.issued_at)
+            .bind(l.expires_at)
+            .bind(l.support_until)
+            .bind(claims_column(&l.claims)?)
+            .bind(l.created_at)
+            .bind(niches_column(&l.niches))
+            .bind(l.revoked_at)
+            .bind(&l.revoke_reason)
+            .bind(l.last_heartbeat_at)
+            .bind(l.multi_install_until)
+            .bind(&l.replaced_by)
+            .bind(&l.transferred_from)
+            .bind(l.customer_email.to_lowercase())
+            .bind(l.company.to_lowercase())
+            .bind(l.tax_id.as_ref().map(|t| t.to_lowercase()))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_or(e, &format!("license {}", l.id)))?;
+        Ok(())
+    }
 }
 
-license_store!(SqliteStore, sqlx::Sqlite);
-license_store!(PostgresStore, sqlx::Postgres);
+#[async_trait]
+impl<DB> LicenseStore for SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Default,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    DB::QueryResult: RowsAffected,
+    for<'q> AuditAction: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> ChainHead: sqlx::FromRow<'r, DB::Row>,
+    for<'q> LicenseStatus: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Tier: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> LicenseKind: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> SupersedeReason: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> LicenseRecord: sqlx::FromRow<'r, DB::Row>,
+    for<'r> LicenseStanding: sqlx::FromRow<'r, DB::Row>,
+    for<'r> WeekCount: sqlx::FromRow<'r, DB::Row>,
+{
+    async fn insert_license(&self, l: &LicenseRow, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::insert_license_in(&mut tx, l).await?;
+        self.append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_license(&self, id: &str) -> StoreResult<Option<LicenseRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM licenses WHERE id = $1");
+        let record: Option<LicenseRecord> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        record.map(LicenseRow::try_from).transpose()
+    }
+
+    async fn license_standings(&self, ids: &[&str]) -> StoreResult<Vec<LicenseStanding>> {
+        let Some(last) = ids.last() else {
+            return Ok(Vec::new());
+        };
+        // Padded to a power of two with the last id, so a handful of statements serve
+        // every batch size and stay in the prepared-statement cache.
+        let padded = ids.len().next_power_of_two();
+        let sql = format!(
+            "SELECT id, status, expires_at, multi_install_until, token_sha256 FROM licenses \
+             WHERE id IN ({})",
+            placeholders(1, padded)
+        );
+        let mut select = sqlx::query_as(&sql);
+        for id in ids.iter().chain(std::iter::repeat(last)).take(padded) {
+            select = select.bind(*id);
+        }
+        Ok(select.fetch_all(&self.pool).await?)
+    }
+
+    async fn count_licenses(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM licenses")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn count_live_licenses_for_kid(&self, kid: &str, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM licenses WHERE kid = $1 AND status = 'active' \
+             AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(kid)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_licenses(&self, q: &LicenseQuery) -> StoreResult<LicensePage> {
+        let counting = filter(q);
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM licenses {} LIMIT {}) AS matching",
+            counting.where_clause(),
+            COUNT_CAP + 1
+        );
+        let counted: i64 = bind_all!(sqlx::query_scalar(&count_sql), &counting.binds)
+            .fetch_one(&self.pool)
+            .await?;
+        let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
+        let mut paging = filter(q);
+        let order = keyset(&mut paging, q);
+        let limit = paging.bind(Bind::Int(q.limit + 1));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM licenses {} ORDER BY {order} LIMIT {limit}",
+            paging.where_clause()
+        );
+        let records: Vec<LicenseRecord> = bind_all!(sqlx::query_as(&sql), &paging.binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut rows = records
+            .into_iter()
+            .map(LicenseRow::try_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let more = rows.len() as i64 > q.limit;
+        rows.truncate(q.limit.max(0) as usize);
+        let next = if more {
+            rows.last().map(|r| cursor_of(r, q.sort))
+        } else {
+            None
+        };
+        Ok(LicensePage {
+            rows,
+            total,
+            total_capped,
+            next,
+        })
+    }
+
+    async fn end_license(
+        &self,
+        id: &str,
+        status: LicenseStatus,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE licenses SET status = $1, revoked_at = $2, revoke_reason = $3 \
+             WHERE id = $4 AND status = 'active'",
+        )
+        .bind(status)
+        .bind(audit.at)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("license {id} is not active")));
+        }
+        self.append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn replace_token(
+        &self,
+        l: &LicenseRow,
+        why: SupersedeReason,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO superseded_tokens (token_sha256, license_id, superseded_at, reason) \
+             SELECT token_sha256, id, $1, $2 FROM licenses WHERE id = $3 AND status = 'active' \
+             ON CONFLICT (token_sha256) DO NOTHING",
+        )
+        .bind(audit.at)
+        .bind(why)
+        .bind(&l.id)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE licenses SET kid = $1, token_sha256 = $2, claims = $3, issued_at = $4, \
+             expires_at = $5, support_until = $6 WHERE id = $7 AND status = 'active'",
+        )
+        .bind(&l.kid)
+        .bind(&l.token_sha256)
+        .bind(claims_column(&l.claims)?)
+        .bind(l.issued_at)
+        .bind(l.expires_at)
+        .bind(l.support_until)
+        .bind(&l.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "license {} is not active",
+                l.id
+            )));
+        }
+        self.append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn transfer_license(
+        &self,
+        old_id: &str,
+        new: &LicenseRow,
+        audits: &[AuditEvent],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE licenses SET status = 'transferred', replaced_by = $1 \
+             WHERE id = $2 AND status = 'active'",
+        )
+        .bind(&new.id)
+        .bind(old_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "license {old_id} is not active"
+            )));
+        }
+        Self::insert_license_in(&mut tx, new).await?;
+        self.append_audits(&mut tx, audits).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_multi_install_until(
+        &self,
+        id: &str,
+        until: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE licenses SET multi_install_until = $1 WHERE id = $2 AND status = 'active'",
+        )
+        .bind(until)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("license {id} is not active")));
+        }
+        self.append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn issued_per_week(&self, since: i64) -> StoreResult<Vec<WeekCount>> {
+        Ok(sqlx::query_as(
+            "SELECT (created_at / $1) * $1 AS week, COUNT(*) AS n FROM licenses \
+             WHERE created_at >= $2 GROUP BY 1 ORDER BY 1",
+        )
+        .bind(WEEK)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use api_tokens::{ApiTokenRow, ApiTokenStore, Scopes};
 pub use audit::{AuditFilter, AuditStore};
-pub use engines::{PostgresStore, SqliteStore};
+pub use engines::{PostgresStore, RowsAffected, SqlStore, SqliteStore};
 pub use heartbeats::{
     AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, HeartbeatStore, InstallRow,
     RetentionReport,
@@ -269,6 +269,22 @@ impl Filter {
             format!("WHERE {}", self.conditions.join(" AND "))
         }
     }
+}
+
+/// `$first, $first+1, ...`: `count` placeholders.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, $2), ($3, $4), ...`: placeholders for `rows` rows of `columns` values each.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(1 + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Binds a list of [`Bind`] values to a query, in order.

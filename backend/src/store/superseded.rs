@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use tessera_license::vocab::SupersedeReason;
 
-use super::{PostgresStore, SqliteStore, StoreResult};
+use super::chain::ChainHead;
+use super::{AuditAction, RowsAffected, SqlStore, StoreResult};
 
 /// A token that was replaced, found by its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -27,39 +28,45 @@ pub trait SupersededStore {
     ) -> StoreResult<Option<i64>>;
 }
 
-macro_rules! superseded_store {
-    ($store:ident) => {
-        #[async_trait]
-        impl SupersededStore for $store {
-            async fn superseded_token(
-                &self,
-                token_sha256: &str,
-            ) -> StoreResult<Option<SupersededToken>> {
-                Ok(sqlx::query_as(
-                    "SELECT license_id, superseded_at, reason FROM superseded_tokens \
-                     WHERE token_sha256 = $1",
-                )
-                .bind(token_sha256)
-                .fetch_optional(&self.pool)
-                .await?)
-            }
+#[async_trait]
+impl<DB> SupersededStore for SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Default,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    DB::QueryResult: RowsAffected,
+    for<'q> AuditAction: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> ChainHead: sqlx::FromRow<'r, DB::Row>,
+    for<'r> SupersededToken: sqlx::FromRow<'r, DB::Row>,
+{
+    async fn superseded_token(&self, token_sha256: &str) -> StoreResult<Option<SupersededToken>> {
+        Ok(sqlx::query_as(
+            "SELECT license_id, superseded_at, reason FROM superseded_tokens \
+             WHERE token_sha256 = $1",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
 
-            async fn install_first_seen(
-                &self,
-                license_id: &str,
-                install_id: &str,
-            ) -> StoreResult<Option<i64>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT first_seen FROM installs WHERE license_id = $1 AND install_id = $2",
-                )
-                .bind(license_id)
-                .bind(install_id)
-                .fetch_optional(&self.pool)
-                .await?)
-            }
-        }
-    };
+    async fn install_first_seen(
+        &self,
+        license_id: &str,
+        install_id: &str,
+    ) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT first_seen FROM installs WHERE license_id = $1 AND install_id = $2",
+        )
+        .bind(license_id)
+        .bind(install_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
 }
-
-superseded_store!(SqliteStore);
-superseded_store!(PostgresStore);
