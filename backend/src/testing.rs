@@ -155,3 +155,43 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// What a test suite runs on, built fresh for each test on one engine: a bare database
+/// ([`TestDb`]), the whole server over one, or the binary pointed at one.
+pub trait Fixture: Sized {
+    /// A fresh fixture on `engine`.
+    fn start(engine: Engine) -> impl std::future::Future<Output = Self>;
+}
+
+impl Fixture for TestDb {
+    fn start(engine: Engine) -> impl std::future::Future<Output = Self> {
+        TestDb::new(engine)
+    }
+}
+
+/// Expands each `async fn name(x: &F) { ... }` into a module `name` with a `sqlite` and a
+/// `postgres` test, each on a fresh [`Fixture`] `F`. Every suite of the workspace (storage,
+/// HTTP, CLI) uses this one macro. The runtime is multi-threaded, like `tessera serve`.
+#[macro_export]
+macro_rules! both_engines {
+    ($(async fn $name:ident($arg:ident: &$fixture:ty) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn run($arg: &$fixture) $body
+
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let engine = $crate::testing::Engine::Sqlite;
+                    run(&<$fixture as $crate::testing::Fixture>::start(engine).await).await;
+                }
+
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let engine = $crate::testing::Engine::Postgres;
+                    run(&<$fixture as $crate::testing::Fixture>::start(engine).await).await;
+                }
+            }
+        )*
+    };
+}

@@ -1,8 +1,8 @@
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::Error;
 use tessera_license::vocab::Scope;
 
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 both_engines! {
     async fn an_api_token_authenticates_until_it_is_revoked(db: &TestDb) {

@@ -5,10 +5,10 @@ use tessera_backend::audit::{legacy_chain_hash, ChainKey, ChainStatus, RowFields
 use tessera_backend::auth::Role;
 use tessera_backend::crypto::Kek;
 use tessera_backend::store::{AuditAction, AuditEvent, AuditRecord, UserRow};
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::{Backend, Config};
 
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 /// The KEK every instance in these tests shares, as instances sharing a database do.
 const KEK: &str = "dGVzc2VyYSBhdWRpdCBjaGFpbiB0ZXN0IGtleSAzMiE=";

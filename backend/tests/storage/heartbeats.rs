@@ -2,12 +2,12 @@ use std::net::IpAddr;
 
 use tessera_backend::heartbeat::HeartbeatRequest;
 use tessera_backend::store::HeartbeatRecord;
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::{Backend, Error};
 use tessera_license::vocab::{AnomalyKind, HeartbeatStatus, LicenseStatus};
 
-use crate::both_engines;
 use crate::licenses::sample_request;
+use tessera_backend::both_engines;
 
 const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 

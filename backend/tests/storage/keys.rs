@@ -1,9 +1,9 @@
 use tessera_backend::store::KeyStatus;
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::Error;
 use tessera_license::keys::{KeySet, PublicKey};
 
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 /// What `openssl genpkey -algorithm Ed25519` writes.
 const OPENSSL_PEM: &str = "-----BEGIN PRIVATE KEY-----

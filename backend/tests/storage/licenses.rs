@@ -1,14 +1,14 @@
 use std::collections::BTreeMap;
 
 use tessera_backend::licenses::{token_sha256, IssueInput, IssueRequest, MAX_ITEMS, MAX_NAME};
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::Error;
 use tessera_license::claims::{LicenseKind, SeatGrant, Tier};
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::KeySet;
 use tessera_license::vocab::LicenseStatus;
 
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 /// What an operator types for a plain license (parsed with [`sample_request`]).
 pub fn sample_input() -> IssueInput {

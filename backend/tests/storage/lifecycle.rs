@@ -1,12 +1,12 @@
 use tessera_backend::licenses::lifecycle::Transfer;
 use tessera_backend::store::{AuditAction, LicenseStatus};
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::Error;
 use tessera_license::jws::{self, VerifyOptions};
 use tessera_license::keys::KeySet;
 
-use crate::both_engines;
 use crate::licenses::sample_request;
+use tessera_backend::both_engines;
 
 /// A message as a mail client shows it: quoted-printable soft breaks and escapes undone.
 fn decoded(raw: &str) -> String {

@@ -1,11 +1,11 @@
 use tessera_backend::licenses::IssueRequest;
 use tessera_backend::store::{LicenseQuery, LicenseSort, StatusFilter};
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::Backend;
 use tessera_license::claims::{LicenseKind, Tier};
 
-use crate::both_engines;
 use crate::licenses::sample_request;
+use tessera_backend::both_engines;
 
 async fn issue(
     backend: &Backend,

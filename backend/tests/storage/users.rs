@@ -1,10 +1,10 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use tessera_backend::auth::{NewSession, Role};
 use tessera_backend::store::AuditAction;
-use tessera_backend::testing::{Engine, TestDb};
+use tessera_backend::testing::TestDb;
 use tessera_backend::{Backend, Error};
 
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 const IP: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10));
 

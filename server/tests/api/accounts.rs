@@ -5,8 +5,8 @@
 use tessera_backend::auth::Role;
 use tessera_backend::testing::Engine;
 
-use crate::both_engines;
 use crate::helpers::{client, csrf_in, TestApp};
+use tessera_backend::both_engines;
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
     client()

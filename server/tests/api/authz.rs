@@ -2,11 +2,11 @@
 //! anonymous, viewer, operator and sysadmin, answers as the role allows.
 
 use tessera_backend::auth::Role;
-use tessera_backend::testing::Engine;
+
 use tessera_license::vocab::LicenseStatus;
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 /// Who may call: `None` is anyone.
 pub(crate) type Min = Option<Role>;

@@ -2,11 +2,11 @@
 //! Studio's own pages (same Origin, or same Referer without one) and carry the form token.
 
 use tessera_backend::auth::Role;
-use tessera_backend::testing::Engine;
+
 use tessera_license::vocab::LicenseStatus;
 
-use crate::both_engines;
 use crate::helpers::{bare_client, client, sample_license, TestApp, ORIGIN};
+use tessera_backend::both_engines;
 
 async fn revoke(
     app: &TestApp,

@@ -1,8 +1,7 @@
 use tessera_backend::auth::Role;
-use tessera_backend::testing::Engine;
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 fn issue_form<'a>(email: &'a str, domains: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![

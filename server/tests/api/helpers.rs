@@ -61,6 +61,12 @@ pub fn csrf_in(html: &str) -> Option<String> {
     Some(value[..value.find('"')?].to_string())
 }
 
+impl tessera_backend::testing::Fixture for TestApp {
+    fn start(engine: Engine) -> impl std::future::Future<Output = Self> {
+        Self::spawn(engine)
+    }
+}
+
 impl TestApp {
     pub async fn spawn(engine: Engine) -> Self {
         Self::spawn_with(engine, |_| {}).await

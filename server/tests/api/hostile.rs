@@ -3,11 +3,9 @@
 //! handlers themselves see the input). Every request gets an answer below 500: no dropped
 //! connection, no panic behind a catch-all 500.
 
-use tessera_backend::testing::Engine;
-
 use crate::authz::{BEARER_ONLY, FORM, JSON, ROUTES};
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 /// Replacements for the ids in a route's path (already percent-encoded where needed).
 const BAD_IDS: &[&str] = &[

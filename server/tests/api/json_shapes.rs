@@ -2,12 +2,12 @@
 //! claims as an object, the vocabulary's spellings. Both engines must give the same shapes.
 
 use serde_json::json;
-use tessera_backend::testing::Engine;
+
 use tessera_license::vocab::Scope;
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
 use crate::snapshot::{assert_no_duplicate_keys, assert_snapshot};
+use tessera_backend::both_engines;
 
 async fn get(app: &TestApp, path: &str, bearer: &str) -> String {
     let response = client()

@@ -3,8 +3,8 @@
 
 use tessera_backend::testing::Engine;
 
-use crate::both_engines;
 use crate::helpers::{client, sample_license, TestApp};
+use tessera_backend::both_engines;
 
 async fn scrape(app: &TestApp, headers: &[(&str, &str)]) -> (u16, String) {
     let mut request = client().get(app.url("/metrics"));

@@ -1,8 +1,8 @@
 use tessera_backend::auth::Role;
 use tessera_backend::testing::Engine;
 
-use crate::both_engines;
 use crate::helpers::{client, sample_license, TestApp};
+use tessera_backend::both_engines;
 
 both_engines! {
     async fn anonymous_visitors_are_sent_to_sign_in(app: &TestApp) {

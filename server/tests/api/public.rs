@@ -1,8 +1,7 @@
-use tessera_backend::testing::Engine;
 use tessera_license::keys::{Jwks, KeySet};
 
-use crate::both_engines;
 use crate::helpers::{client, sample_license, TestApp};
+use tessera_backend::both_engines;
 
 both_engines! {
     async fn health_answers_with_the_database_engine(app: &TestApp) {

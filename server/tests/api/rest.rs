@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tessera_backend::testing::Engine;
 use tessera_license::vocab::{HeartbeatStatus, LicenseStatus, Scope};
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 async fn api_token(app: &TestApp, scopes: &[&str]) -> String {
     let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse().unwrap()).collect();

@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 
 use tessera_backend::testing::Engine;
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 both_engines! {
     async fn repeated_failures_lock_the_account_with_retry_after(app: &TestApp) {

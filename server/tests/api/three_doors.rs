@@ -4,11 +4,11 @@
 
 use serde_json::{json, Map, Value};
 use tessera_backend::auth::Role;
-use tessera_backend::testing::Engine;
+
 use tessera_license::vocab::Scope;
 
-use crate::both_engines;
 use crate::helpers::{client, TestApp};
+use tessera_backend::both_engines;
 
 /// One request in the fields every door knows. Lists are comma-separated.
 #[derive(Clone)]

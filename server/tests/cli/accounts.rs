@@ -1,7 +1,7 @@
 //! `tessera admin` account commands: roles, disabling, password resets, sign-out.
 
 use super::*;
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 const PASS: &str = "a long enough passphrase";
 

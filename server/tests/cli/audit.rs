@@ -1,5 +1,5 @@
 use super::*;
-use crate::both_engines;
+use tessera_backend::both_engines;
 
 /// Runs statements the way someone with only database access would.
 async fn sql(cli: &Cli, statements: &[&str]) {

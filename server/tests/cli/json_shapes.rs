@@ -2,8 +2,8 @@
 //! as the REST API, claims as an object, every key once.
 
 use super::*;
-use crate::both_engines;
 use crate::snapshot::{assert_no_duplicate_keys, assert_snapshot};
+use tessera_backend::both_engines;
 
 both_engines! {
     async fn the_json_the_cli_prints_keeps_its_shape(cli: &Cli) {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::both_engines;
+use tessera_backend::both_engines;
 use tessera_license::vocab::{LicenseStatus, StatusFilter};
 
 both_engines! {

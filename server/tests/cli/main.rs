@@ -21,6 +21,12 @@ pub struct Cli {
     pub db: TestDb,
 }
 
+impl tessera_backend::testing::Fixture for Cli {
+    fn start(engine: Engine) -> impl std::future::Future<Output = Self> {
+        Self::new(engine)
+    }
+}
+
 impl Cli {
     pub async fn new(engine: Engine) -> Self {
         Self {
@@ -81,29 +87,6 @@ impl Cli {
         args.extend_from_slice(extra);
         self.ok(&args).lines().last().unwrap().to_string()
     }
-}
-
-/// Expands each test into a `sqlite` and a `postgres` variant.
-#[macro_export]
-macro_rules! both_engines {
-    ($(async fn $name:ident($cli:ident: &Cli) $body:block)*) => {
-        $(
-            mod $name {
-                use super::*;
-                async fn run($cli: &Cli) $body
-
-                #[tokio::test]
-                async fn sqlite() {
-                    run(&Cli::new(Engine::Sqlite).await).await;
-                }
-
-                #[tokio::test]
-                async fn postgres() {
-                    run(&Cli::new(Engine::Postgres).await).await;
-                }
-            }
-        )*
-    };
 }
 
 #[test]

@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
 use super::*;
+use tessera_backend::both_engines;
 
 /// What the server wrote to stderr so far.
 type Log = Arc<std::sync::Mutex<String>>;
