@@ -2,6 +2,8 @@
 //! [`serverfns`] and are thin: authorise, call one backend use case, map the error.
 
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod error_status;
 pub mod pages;
 pub mod serverfns;
 

@@ -9,15 +9,14 @@ use crate::components::csrf::{use_form_token, CsrfField};
 use crate::components::format::datetime;
 use crate::serverfns::licenses::{last_form_outcome, FormOutcome};
 use crate::serverfns::users::{list_users, UserView};
+use tessera_license::vocab::Role;
 
 const INPUT: &str = "rounded border border-slate-300 px-2 py-1 text-sm";
-const ROLES: [&str; 3] = ["viewer", "operator", "sysadmin"];
 
-fn role_select(selected: &str) -> impl IntoView {
-    let selected = selected.to_string();
+fn role_select(selected: Role) -> impl IntoView {
     view! {
         <select name="role" class=INPUT aria-label="Role">
-            {ROLES.iter().map(|r| view! { <option value=*r selected=selected == *r>{*r}</option> }).collect_view()}
+            {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=selected == *r>{r.as_str()}</option> }).collect_view()}
         </select>
     }
 }
@@ -42,7 +41,7 @@ fn user_row(user: &UserView, token: &str) -> impl IntoView {
             <td class="px-4 py-2">
                 <form method="post" action=post("role") class="flex gap-2">
                     <CsrfField token=token.to_string()/>
-                    {role_select(user.role.as_str())}
+                    {role_select(user.role)}
                     <button class="rounded bg-slate-800 px-2 py-1 text-xs text-white">"Set role"</button>
                 </form>
             </td>
@@ -68,7 +67,7 @@ fn create_form(token: String) -> impl IntoView {
                 <label for="new_email" class="block text-sm">"E-mail"</label>
                 <input id="new_email" name="email" type="email" required class=INPUT/>
             </div>
-            {role_select("viewer")}
+            {role_select(Role::Viewer)}
             <button type="submit" class="rounded bg-indigo-600 px-3 py-1.5 text-sm text-white">"Create user"</button>
             <p class="w-full text-xs text-slate-500">"A password is generated and shown once; the user must choose their own at first sign-in."</p>
         </form>

@@ -45,19 +45,11 @@ pub(crate) fn current_user() -> Option<AuthUser> {
     reason = "shaped for `.map_err(map_error)`"
 )]
 pub(crate) fn map_error(err: Error) -> ServerFnError {
-    let status = match &err {
-        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::Unauthorized => StatusCode::UNAUTHORIZED,
-        Error::Forbidden => StatusCode::FORBIDDEN,
-        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Internal(inner) => {
-            tracing::error!(error = %format!("{inner:#}"), "server function failed");
-            set_status(StatusCode::INTERNAL_SERVER_ERROR);
-            return ServerFnError::new("internal error");
-        }
-    };
+    let status = crate::error_status::status_of(&err);
     set_status(status);
+    if let Error::Internal(inner) = &err {
+        tracing::error!(error = %format!("{inner:#}"), "server function failed");
+        return ServerFnError::new("internal error");
+    }
     ServerFnError::new(format!("{}: {err}", err.code()))
 }

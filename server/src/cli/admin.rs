@@ -18,9 +18,9 @@ pub(super) enum AdminCommand {
         /// The user's e-mail (their sign-in name).
         #[arg(long)]
         email: String,
-        /// sysadmin, operator or viewer.
-        #[arg(long, value_parser = ["sysadmin", "operator", "viewer"])]
-        role: String,
+        /// What the user may do.
+        #[arg(long)]
+        role: Role,
         /// Read the password from standard input (first line).
         #[arg(long)]
         password_stdin: bool,
@@ -36,9 +36,9 @@ pub(super) enum AdminCommand {
         /// The user's e-mail.
         #[arg(long)]
         email: String,
-        /// sysadmin, operator or viewer.
-        #[arg(long, value_parser = ["sysadmin", "operator", "viewer"])]
-        role: String,
+        /// What the user may do.
+        #[arg(long)]
+        role: Role,
     },
     /// Disable a user: their sessions end at once and they can no longer sign in.
     Disable {
@@ -74,7 +74,6 @@ pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<(
             role,
             password_stdin,
         } => {
-            let role: Role = role.parse()?;
             let password = if password_stdin {
                 Some(read_password()?)
             } else {
@@ -110,7 +109,6 @@ pub(super) async fn run(cmd: AdminCommand, backend: Backend) -> anyhow::Result<(
             }
         }
         AdminCommand::SetRole { email, role } => {
-            let role: Role = role.parse()?;
             let user = backend.user_by_email(&email).await?;
             let user = backend
                 .set_user_role(&user.id, role, &super::cli_actor())

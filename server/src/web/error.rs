@@ -71,18 +71,7 @@ impl From<Error> for ApiError {
     }
 }
 
-/// The status a use-case error answers with.
-pub fn status_of(err: &Error) -> StatusCode {
-    match err {
-        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::Unauthorized => StatusCode::UNAUTHORIZED,
-        Error::Forbidden => StatusCode::FORBIDDEN,
-        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
+pub use tessera_app::error_status::status_of;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
