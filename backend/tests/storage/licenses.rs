@@ -130,6 +130,18 @@ both_engines! {
         assert_eq!(backend.store().count_licenses().await.unwrap(), 0);
     }
 
+    async fn claims_no_verifier_would_accept_are_never_signed(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        // The request rules refuse a negative cap; signing checks the claims again, so a
+        // request changed after it was read cannot get one signed either.
+        let mut req = sample_request();
+        req.caps.insert("rooms".into(), -1);
+        let err = backend.issue_license(&req, "test").await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.starts_with("claims: cap \"rooms\" is negative")), "{err}");
+        assert_eq!(backend.store().count_licenses().await.unwrap(), 0);
+    }
+
     async fn issuing_without_an_active_key_says_how_to_fix_it(db: &TestDb) {
         let backend = db.backend().await;
         let err = backend.issue_license(&sample_request(), "test").await.unwrap_err();
