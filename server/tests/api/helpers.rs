@@ -209,3 +209,56 @@ pub fn sample_license() -> tessera_backend::licenses::IssueRequest {
     .try_into()
     .unwrap()
 }
+
+/// The REST API, one helper per way of calling it.
+impl TestApp {
+    /// A bearer token for the internal API with `scopes`.
+    pub async fn api_token(&self, scopes: &[tessera_license::vocab::Scope]) -> String {
+        self.backend
+            .create_api_token("test", scopes, 3600, "test")
+            .await
+            .unwrap()
+            .jwt
+    }
+
+    /// `POST` a JSON body to an API path, with a bearer token if given: the status and the
+    /// answer's JSON (`null` when it is not JSON).
+    pub async fn api_post(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.api_post_text(path, bearer, body).await;
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Like [`TestApp::api_post`], with the answer as sent (for snapshots).
+    pub async fn api_post_text(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, String) {
+        let mut request = client().post(self.url(path)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// `GET` an API path with a bearer token: the status and the answer as sent.
+    pub async fn api_get(&self, path: &str, bearer: &str) -> (u16, String) {
+        let response = client()
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}

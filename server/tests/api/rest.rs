@@ -7,11 +7,7 @@ use tessera_backend::both_engines;
 
 async fn api_token(app: &TestApp, scopes: &[&str]) -> String {
     let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse().unwrap()).collect();
-    app.backend
-        .create_api_token("test", &scopes, 3600, "test")
-        .await
-        .unwrap()
-        .jwt
+    app.api_token(&scopes).await
 }
 
 fn issue_body() -> Value {
@@ -23,13 +19,7 @@ fn issue_body() -> Value {
 }
 
 async fn post(app: &TestApp, path: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
-    let mut request = client().post(app.url(path)).json(body);
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    app.api_post(path, bearer, body).await
 }
 
 both_engines! {
@@ -45,10 +35,10 @@ both_engines! {
         assert_eq!(issued["license"]["claims"]["lic"]["seats"]["crm"]["roles"]["agent"], 3);
         assert!(issued["token"].as_str().unwrap().starts_with("eyJ"));
 
-        let got: Value = client().get(app.url(&format!("/api/v1/licenses/{id}"))).bearer_auth(&reader).send().await.unwrap().json().await.unwrap();
+        let got: Value = serde_json::from_str(&app.api_get(&format!("/api/v1/licenses/{id}"), &reader).await.1).unwrap();
         assert_eq!(got["status"], LicenseStatus::Active.as_str());
         assert!(got.get("token").is_none(), "a stored license never carries its token");
-        let listed: Value = client().get(app.url("/api/v1/licenses?email=BUYER@example.com")).bearer_auth(&reader).send().await.unwrap().json().await.unwrap();
+        let listed: Value = serde_json::from_str(&app.api_get("/api/v1/licenses?email=BUYER@example.com", &reader).await.1).unwrap();
         assert_eq!(listed["total"], 1);
 
         let (status, resent) = post(app, &format!("/api/v1/licenses/{id}/resend"), Some(&writer), &json!({})).await;

@@ -7,7 +7,7 @@ use tessera_backend::auth::Role;
 
 use tessera_license::vocab::Scope;
 
-use crate::helpers::{client, TestApp};
+use crate::helpers::TestApp;
 use tessera_backend::both_engines;
 
 /// One request in the fields every door knows. Lists are comma-separated.
@@ -127,15 +127,9 @@ async fn through_the_form(app: &TestApp, cookie: &str, input: &Input) -> (u16, S
 }
 
 async fn through_the_api(app: &TestApp, bearer: &str, input: &Input) -> (u16, String) {
-    let response = client()
-        .post(app.url("/api/v1/licenses"))
-        .bearer_auth(bearer)
-        .json(&input.json())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = app
+        .api_post("/api/v1/licenses", Some(bearer), &input.json())
+        .await;
     assert_eq!(body["error"], "invalid_input", "{body}");
     (status, body["message"].as_str().unwrap().to_string())
 }
@@ -164,7 +158,7 @@ fn through_the_cli(input: &Input) -> (bool, String) {
 both_engines! {
     async fn the_same_bad_input_gets_the_same_refusal_from_every_door(app: &TestApp) {
         let operator = app.cookie_for(Role::Operator).await;
-        let bearer = app.backend.create_api_token("doors", &[Scope::LicensesWrite], 3600, "test").await.unwrap().jwt;
+        let bearer = app.api_token(&[Scope::LicensesWrite]).await;
         let long = "f".repeat(65);
         let cases = [
             Input::good().with("domains", ""),
