@@ -16,7 +16,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 
 /// The store: a connection pool and the audit chain key. Its features are implemented
 /// once, generically, in the sibling modules; [`SqliteStore`] and [`PostgresStore`] are the
-/// two engines it is instantiated for.
+/// two engines it is instantiated for. Each of those impls spells out its `where` clause:
+/// Rust does not carry a trait's `where` clauses to the trait's users, so the bounds cannot
+/// be named once and reused.
 #[derive(Debug, Clone)]
 pub struct SqlStore<DB: sqlx::Database> {
     pub(super) pool: sqlx::Pool<DB>,

@@ -5,14 +5,16 @@
 use async_trait::async_trait;
 use tessera_license::vocab::{LicenseKind, LicenseStatus, SupersedeReason, Tier};
 
+use super::license_record::{claims_column, LicenseRecord, COLUMNS};
+
 use super::chain::ChainHead;
 use super::license_query::{cursor_of, filter, keyset};
 pub use super::license_query::{LicenseCursor, LicensePage, LicenseQuery, COUNT_CAP};
-use super::placeholders;
 use super::{
     bind_all, conflict_or, AuditAction, AuditEvent, Bind, LicenseRow, RowsAffected, SqlStore,
     StoreError, StoreResult,
 };
+use super::{list_column, placeholders};
 
 /// Licenses.
 #[async_trait]
@@ -83,96 +85,7 @@ pub struct LicenseStanding {
     pub token_sha256: String,
 }
 
-const COLUMNS: &str = "id, kid, token_sha256, customer_email, company, tax_id, tier, kind, \
-    product, plan, status, issued_at, expires_at, support_until, claims, created_at, niches, \
-    revoked_at, revoke_reason, last_heartbeat_at, multi_install_until, replaced_by, \
-    transferred_from, email_lc, company_lc, tax_id_lc";
-
 const WEEK: i64 = 7 * 86_400;
-
-/// A `licenses` row as the database holds it; [`LicenseRow`] is what the rest reads.
-#[derive(Debug, sqlx::FromRow)]
-pub struct LicenseRecord {
-    pub id: String,
-    pub kid: String,
-    pub token_sha256: String,
-    pub customer_email: String,
-    pub company: String,
-    pub tax_id: Option<String>,
-    pub tier: Tier,
-    pub kind: LicenseKind,
-    pub product: String,
-    pub plan: Option<String>,
-    pub status: LicenseStatus,
-    pub issued_at: i64,
-    pub expires_at: Option<i64>,
-    pub support_until: Option<i64>,
-    pub claims: String,
-    pub created_at: i64,
-    pub niches: String,
-    pub revoked_at: Option<i64>,
-    pub revoke_reason: Option<String>,
-    pub last_heartbeat_at: Option<i64>,
-    pub multi_install_until: Option<i64>,
-    pub replaced_by: Option<String>,
-    pub transferred_from: Option<String>,
-}
-
-impl TryFrom<LicenseRecord> for LicenseRow {
-    type Error = StoreError;
-
-    /// The one place a stored claims snapshot is parsed.
-    fn try_from(r: LicenseRecord) -> StoreResult<Self> {
-        let claims = serde_json::from_str(&r.claims).map_err(|e| {
-            StoreError::Corrupt(format!("license {}: unreadable claims snapshot: {e}", r.id))
-        })?;
-        Ok(Self {
-            niches: niches_from_column(&r.niches),
-            id: r.id,
-            kid: r.kid,
-            token_sha256: r.token_sha256,
-            customer_email: r.customer_email,
-            company: r.company,
-            tax_id: r.tax_id,
-            tier: r.tier,
-            kind: r.kind,
-            product: r.product,
-            plan: r.plan,
-            status: r.status,
-            issued_at: r.issued_at,
-            expires_at: r.expires_at,
-            support_until: r.support_until,
-            claims,
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-            revoke_reason: r.revoke_reason,
-            last_heartbeat_at: r.last_heartbeat_at,
-            multi_install_until: r.multi_install_until,
-            replaced_by: r.replaced_by,
-            transferred_from: r.transferred_from,
-        })
-    }
-}
-
-fn claims_column(claims: &tessera_license::Claims) -> StoreResult<String> {
-    serde_json::to_string(claims).map_err(|e| StoreError::Corrupt(format!("claims: {e}")))
-}
-
-fn niches_column(niches: &[String]) -> String {
-    let mut out = String::from(",");
-    for niche in niches {
-        out.push_str(niche);
-        out.push(',');
-    }
-    out
-}
-
-fn niches_from_column(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
 
 impl<DB> SqlStore<DB>
 where
@@ -201,10 +114,9 @@ where
         tx: &mut sqlx::Transaction<'_, DB>,
         l: &LicenseRow,
     ) -> StoreResult<()> {
-        let placeholders: Vec<String> = (1..=26).map(|n| format!("${n}")).collect();
         let sql = format!(
             "INSERT INTO licenses ({COLUMNS}) VALUES ({})",
-            placeholders.join(", ")
+            placeholders(1, 26)
         );
         sqlx::query(&sql)
             .bind(&l.id)
@@ -223,7 +135,7 @@ where
             .bind(l.support_until)
             .bind(claims_column(&l.claims)?)
             .bind(l.created_at)
-            .bind(niches_column(&l.niches))
+            .bind(list_column(&l.niches))
             .bind(l.revoked_at)
             .bind(&l.revoke_reason)
             .bind(l.last_heartbeat_at)
@@ -481,18 +393,5 @@ where
         .bind(since)
         .fetch_all(&self.pool)
         .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn niches_round_trip_through_their_column() {
-        let niches = vec!["hotels".to_string(), "coworking".to_string()];
-        assert_eq!(niches_column(&niches), ",hotels,coworking,");
-        assert_eq!(niches_from_column(",hotels,coworking,"), niches);
-        assert!(niches_from_column(",").is_empty());
     }
 }

@@ -7,9 +7,11 @@ mod api_tokens;
 mod audit;
 pub mod chain;
 mod engines;
+mod heartbeat_rows;
 mod heartbeats;
 mod keys;
 mod license_query;
+mod license_record;
 mod licenses;
 mod superseded;
 mod users;
@@ -23,10 +25,11 @@ use serde::Serialize;
 pub use api_tokens::{ApiTokenRow, ApiTokenStore, Scopes};
 pub use audit::{AuditFilter, AuditStore};
 pub use engines::{PostgresStore, RowsAffected, SqlStore, SqliteStore};
-pub use heartbeats::{
-    AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, HeartbeatStore, InstallRow,
+pub use heartbeat_rows::{
+    AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, InstallRow, KidAdoption, KidList,
     RetentionReport,
 };
+pub use heartbeats::HeartbeatStore;
 pub use keys::KeyStore;
 pub use licenses::{
     LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
@@ -271,6 +274,24 @@ impl Filter {
     }
 }
 
+/// A list stored in one text column as `,a,b,` (so `LIKE '%,a,%'` finds an item).
+pub(crate) fn list_column(items: &[String]) -> String {
+    let mut out = String::from(",");
+    for item in items {
+        out.push_str(item);
+        out.push(',');
+    }
+    out
+}
+
+/// Reads what [`list_column`] wrote.
+pub(crate) fn list_from_column(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// `$first, $first+1, ...`: `count` placeholders.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -301,3 +322,22 @@ macro_rules! bind_all {
     }};
 }
 pub(crate) use bind_all;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_round_trips_through_its_column() {
+        let niches = vec!["hotels".to_string(), "coworking".to_string()];
+        assert_eq!(list_column(&niches), ",hotels,coworking,");
+        assert_eq!(list_from_column(",hotels,coworking,"), niches);
+        assert!(list_from_column(",").is_empty());
+    }
+
+    #[test]
+    fn placeholders_number_rows_of_values_in_order() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+}
