@@ -23,7 +23,9 @@ impl Backend {
     /// Creates a signing key when there is none and an admin when there are no users.
     pub async fn bootstrap(&self) -> Result<Bootstrapped> {
         let mut done = Bootstrapped::default();
-        if self.store.list_keys().await?.is_empty() {
+        // A self-hosted install signs nothing: it verifies with its vendor's pinned keys.
+        let signs = self.config.mode == crate::config::Mode::Vendor;
+        if signs && self.store.list_keys().await?.is_empty() {
             done.created_key = Some(self.generate_key(None, "bootstrap").await?.kid);
         }
         if self.store.count_users().await? == 0 {

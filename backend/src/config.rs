@@ -63,6 +63,68 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Bearer token that opens `/metrics` from anywhere (it always answers loopback).
     pub metrics_token: Option<SecretString>,
+    /// Self-host: the vendor's JWKS file, read once at start (default: the keys embedded at
+    /// build time from `TESSERA_BUILD_VENDOR_JWKS`).
+    pub vendor_jwks: Option<PathBuf>,
+    /// Self-host: the vendor Tessera's base URL, where heartbeats go.
+    pub vendor_url: Option<String>,
+    /// Self-host: a license token to install at start (a pasted one replaces it later).
+    pub license: Option<SecretString>,
+    /// Self-host: the product key this install runs; tokens for another product are refused.
+    pub product: Option<String>,
+    /// Self-host: this deployment's fingerprint, matched against a token's node lock
+    /// (default: derived from `/etc/machine-id`, else the host name).
+    pub fingerprint: Option<String>,
+    /// Self-host: time between heartbeats, e.g. `24h` (default), `15m` or `2s`.
+    pub heartbeat_interval: Interval,
+    /// Self-host: days an expired license keeps working before it goes dormant (default 14).
+    pub grace_days: i64,
+}
+
+/// A duration written `2s`, `15m`, `24h`, `7d` or as plain seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval(pub std::time::Duration);
+
+impl Interval {
+    /// Parses `<n>s|m|h|d` or `<n>` (seconds); at least one second.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+            Some(at) => text.split_at(at),
+            None => (text, "s"),
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration like 30s, 15m, 24h or 7d"))?;
+        let unit_secs = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+        };
+        let secs = n
+            .checked_mul(unit_secs)
+            .filter(|&secs| (1..=366 * 86_400).contains(&secs))
+            .ok_or_else(|| format!("{text:?}: must be between 1 s and 366 days"))?;
+        Ok(Self(std::time::Duration::from_secs(secs)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Secs(u64),
+            Text(String),
+        }
+        let text = match Form::deserialize(deserializer)? {
+            Form::Secs(secs) => secs.to_string(),
+            Form::Text(text) => text,
+        };
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The reverse proxies in front of the server. A request from one of them is attributed to
@@ -165,6 +227,13 @@ impl Default for Config {
             trusted_proxies: TrustedProxies::default(),
             shutdown_grace_secs: 25,
             metrics_token: None,
+            vendor_jwks: None,
+            vendor_url: None,
+            license: None,
+            product: None,
+            fingerprint: None,
+            heartbeat_interval: Interval(std::time::Duration::from_secs(86_400)),
+            grace_days: 14,
         }
     }
 }
@@ -195,12 +264,20 @@ impl Config {
             "database_url must start with sqlite: or postgres://"
         );
         anyhow::ensure!(self.session_hours > 0, "session_hours must be positive");
-        // Read, and refused rather than ignored: an operator who asks for self-host must not
-        // get a vendor install that looks like one.
         anyhow::ensure!(
-            self.mode == Mode::Vendor,
-            "mode self-host is not available in this version; only vendor (the default) runs"
+            (0..=365).contains(&self.grace_days),
+            "grace_days must be between 0 and 365"
         );
+        if let Some(url) = &self.vendor_url {
+            anyhow::ensure!(
+                url.starts_with("https://") || url.starts_with("http://"),
+                "vendor_url must be an http:// or https:// URL, not {url:?}"
+            );
+        }
+        if let Some(product) = &self.product {
+            tessera_license::ProductKey::parse(product)
+                .map_err(|e| anyhow::anyhow!("product: {e}"))?;
+        }
         Ok(())
     }
 
@@ -235,14 +312,44 @@ mod tests {
     }
 
     #[test]
-    fn a_self_host_mode_is_refused_until_it_exists() {
-        let config = Config {
+    fn heartbeat_intervals_read_as_people_write_them() {
+        let secs = |text: &str| Interval::parse(text).map(|i| i.0.as_secs());
+        assert_eq!(secs("2s"), Ok(2));
+        assert_eq!(secs("15m"), Ok(900));
+        assert_eq!(secs("24h"), Ok(86_400));
+        assert_eq!(secs("7d"), Ok(604_800));
+        assert_eq!(secs("90"), Ok(90));
+        for bad in ["", "0s", "2w", "h", "-1s", "99999999999999999999d", "400d"] {
+            assert!(Interval::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn self_host_settings_are_checked_at_start() {
+        let bad = [
+            Config {
+                grace_days: -1,
+                ..Config::default()
+            },
+            Config {
+                vendor_url: Some("ftp://vendor".into()),
+                ..Config::default()
+            },
+            Config {
+                product: Some("not a key!".into()),
+                ..Config::default()
+            },
+        ];
+        for config in bad {
+            assert!(config.validate().is_err(), "{config:?} was accepted");
+        }
+        let good = Config {
             mode: Mode::SelfHost,
+            vendor_url: Some("https://licenses.example.com".into()),
+            product: Some("tessera".into()),
             ..Config::default()
         };
-        let err = config.validate().unwrap_err().to_string();
-        assert!(err.contains("self-host is not available"), "{err}");
-        assert!(Config::default().validate().is_ok());
+        assert!(good.validate().is_ok());
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub enum Error {
     /// Authenticated, but the role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
+    /// A billable role was refused: every licensed seat is taken. Answers 409
+    /// `seat_limit_reached` with the counts.
+    #[error("{0}")]
+    SeatLimit(tessera_license::seats::SeatError),
     /// Too many requests; try again after this many seconds.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -38,6 +42,7 @@ impl Error {
             Error::Invalid(_) => "invalid_input",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::SeatLimit(refused) => refused.code(),
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::RateLimited { .. } => "rate_limited",

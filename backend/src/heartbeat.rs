@@ -98,6 +98,10 @@ pub struct HeartbeatAnswer {
     /// A newer token for this license, when the one presented is not the current one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The vendor's clock when it answered (unix seconds): an install never believes a time
+    /// earlier than the latest it has seen, so a clock set back cannot revive a license.
+    #[serde(default)]
+    pub at: i64,
 }
 
 fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
@@ -128,6 +132,7 @@ fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
 impl Backend {
     /// Handles one heartbeat from `ip`.
     pub async fn heartbeat(&self, req: &HeartbeatRequest, ip: IpAddr) -> Result<HeartbeatAnswer> {
+        self.vendor_only()?;
         self.limit(&format!("ip:{ip}"), self.config.heartbeat_per_ip_per_minute)?;
         let accepted_kids = validate(req)?;
         let keys = self.shared_verification_keys().await?;
@@ -264,6 +269,7 @@ impl Backend {
             license_id,
             entitlements,
             token,
+            at,
         };
         Ok((answer, seen))
     }

@@ -89,6 +89,7 @@ fn public_of(row: &KeyRow) -> Result<PublicKey> {
 impl Backend {
     /// Generates a new key. The first key becomes active; later ones start as accepted.
     pub async fn generate_key(&self, kid: Option<&str>, actor: &str) -> Result<KeyInfo> {
+        self.vendor_only()?;
         let kid = kid.map(parse_kid).transpose()?;
         let pair = SigningKeyPair::generate(kid);
         self.store_key(
@@ -102,6 +103,7 @@ impl Backend {
 
     /// Imports a PKCS#8 private key (a signing key) or an SPKI public key (verify-only).
     pub async fn import_key(&self, pem: &str, kid: Option<&str>, actor: &str) -> Result<KeyInfo> {
+        self.vendor_only()?;
         let kid = kid.map(parse_kid).transpose()?;
         match import_pem(pem, kid).map_err(|e| Error::invalid(e.to_string()))? {
             ImportedKey::Private(pair) => {
@@ -183,6 +185,7 @@ impl Backend {
 
     /// Every key, newest first.
     pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        self.vendor_only()?;
         Ok(self
             .store
             .list_keys()
@@ -201,6 +204,7 @@ impl Backend {
 
     /// Makes a key the one that signs; the previous active key stays accepted.
     pub async fn activate_key(&self, kid: &str, actor: &str) -> Result<KeyInfo> {
+        self.vendor_only()?;
         let row = self.key_row(kid).await?;
         if row.private_enc.is_none() {
             return Err(Error::Conflict(format!(
@@ -218,6 +222,7 @@ impl Backend {
 
     /// Retires a key, refused for the active key and while unexpired licenses still use it.
     pub async fn retire_key(&self, kid: &str, actor: &str) -> Result<KeyInfo> {
+        self.vendor_only()?;
         let row = self.key_row(kid).await?;
         match row.status {
             KeyStatus::Active => {

@@ -22,6 +22,7 @@ pub mod login_guard;
 pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
+pub mod selfhost;
 mod standings;
 pub mod store;
 #[cfg(feature = "test-support")]
@@ -55,6 +56,8 @@ pub struct Backend {
     key_cache: Arc<keys::KeyCache>,
     verified_tokens: Arc<heartbeat::VerifiedTokens>,
     audit: Arc<audit::AuditMonitor>,
+    /// The self-hosted side's pinned keys and identity; `None` in vendor mode.
+    self_host: Option<Arc<selfhost::SelfHost>>,
 }
 
 impl Backend {
@@ -78,6 +81,7 @@ impl Backend {
         let chain_key = audit::ChainKey::from_kek(&kek);
         store.set_chain_key(Arc::new(chain_key.clone()))?;
         let audit = Arc::new(audit::AuditMonitor::new(&config, chain_key));
+        let self_host = selfhost::SelfHost::load(&config)?.map(Arc::new);
         Ok(Self {
             config: Arc::new(config),
             store,
@@ -90,6 +94,7 @@ impl Backend {
             key_cache: Arc::default(),
             verified_tokens: Arc::default(),
             audit,
+            self_host,
         })
     }
 

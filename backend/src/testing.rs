@@ -195,3 +195,99 @@ macro_rules! both_engines {
         )*
     };
 }
+
+/// A vendor for self-host tests: a signing key whose JWKS a self-hosted install pins, and
+/// tokens signed with it (or with a stranger's key under the same kid).
+#[derive(Debug)]
+pub struct TestVendor {
+    pub key: tessera_license::SigningKeyPair,
+    /// The JWKS file a self-hosted install reads (`vendor_jwks`).
+    pub jwks_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestVendor {
+    /// A fresh key pair and its JWKS file.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = tessera_license::SigningKeyPair::generate(None);
+        let jwks = tessera_license::Jwks::from_keys([&key.public()]);
+        let jwks_path = dir.path().join("vendor-jwks.json");
+        std::fs::write(&jwks_path, serde_json::to_string(&jwks).expect("jwks")).expect("write");
+        Self {
+            key,
+            jwks_path,
+            _dir: dir,
+        }
+    }
+
+    /// A self-host configuration over `db` pinning this vendor's keys, for product
+    /// `tessera`, serving `localhost`.
+    pub fn self_host_config(&self, db: &TestDb) -> Config {
+        Config {
+            mode: crate::config::Mode::SelfHost,
+            vendor_jwks: Some(self.jwks_path.clone()),
+            product: Some("tessera".into()),
+            fingerprint: Some("fp-test-deployment".into()),
+            public_url: "http://localhost:3000".into(),
+            ..db.config()
+        }
+    }
+
+    /// A pro subscription for product `tessera` on `localhost`, valid for 30 more days,
+    /// with `booking` seats: 2 `booking.editor`, a pool of 3.
+    pub fn claims(&self) -> tessera_license::Claims {
+        use std::collections::BTreeMap;
+        use tessera_license::{
+            Customer, Domain, Email, LicenseGrant, LicenseId, LicenseKind, ProductKey, SeatGrant,
+            Tier,
+        };
+        let now = crate::now();
+        tessera_license::Claims {
+            iss: "https://vendor.test".into(),
+            sub: LicenseId::generate(u64::try_from(now).unwrap_or(0) * 1000),
+            aud: ProductKey::parse("tessera").expect("product"),
+            iat: now - 60,
+            nbf: now - 60,
+            exp: Some(now + 30 * 86_400),
+            jti: format!("jti-{}", rand::random::<u64>()),
+            lic: LicenseGrant {
+                tier: Tier::Pro,
+                kind: LicenseKind::Subscription,
+                plan: None,
+                features: vec!["sso".into()],
+                caps: BTreeMap::from([("rooms".into(), 10)]),
+                plugins: vec!["booking".into()],
+                themes: Vec::new(),
+                niches: Vec::new(),
+                seats: BTreeMap::from([(
+                    "booking".to_string(),
+                    SeatGrant {
+                        roles: BTreeMap::from([("booking.editor".to_string(), 2)]),
+                        pool: Some(3),
+                    },
+                )]),
+                domains: vec![Domain::parse("localhost").expect("domain")],
+                node_lock: None,
+                support_until: None,
+                trial: false,
+                customer: Customer {
+                    email: Email::parse("ops@customer.test").expect("email"),
+                    company: "Customer Ltd".into(),
+                    tax_id: None,
+                },
+            },
+        }
+    }
+
+    /// `claims` signed with the vendor's key.
+    pub fn sign(&self, claims: &tessera_license::Claims) -> String {
+        tessera_license::sign(claims, &self.key)
+    }
+}
+
+impl Default for TestVendor {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -51,6 +51,7 @@ impl Backend {
 
     /// Revokes a license at once (bypasses grace in every install). A reason is required.
     pub async fn revoke_license(&self, id: &str, reason: &str, actor: &str) -> Result<LicenseRow> {
+        self.vendor_only()?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Error::invalid("reason: say why the license is revoked"));
@@ -71,6 +72,7 @@ impl Backend {
     /// Signs the license again (fresh `iat`, same `exp` and `support_until`) and e-mails it.
     /// The previous token is superseded: a heartbeat carrying it gets no token back.
     pub async fn resend_license(&self, id: &str, actor: &str) -> Result<Issued> {
+        self.vendor_only()?;
         let before = self.active_license(id).await?;
         let old = before.claims.clone();
         let at = now();
@@ -105,6 +107,7 @@ impl Backend {
     /// Re-issues the license to a new owner with the same grants, `exp` and `support_until`;
     /// the old license is marked transferred. Both confirmations are required.
     pub async fn transfer_license(&self, id: &str, to: &Transfer, actor: &str) -> Result<Issued> {
+        self.vendor_only()?;
         if !(to.confirm_revocation && to.confirm_new_owner) {
             return Err(Error::invalid(
                 "confirm: both confirmations are required to transfer",
@@ -166,6 +169,7 @@ impl Backend {
 
     /// Lets several installs share the license for the next 7 days without an anomaly.
     pub async fn grant_multi_install_window(&self, id: &str, actor: &str) -> Result<LicenseRow> {
+        self.vendor_only()?;
         let before = self.active_license(id).await?;
         let until = now() + MULTI_INSTALL_WINDOW_SECS;
         let audit = event(

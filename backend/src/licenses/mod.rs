@@ -118,6 +118,7 @@ impl Backend {
     /// Signs a license with the active key and persists its hash, claims snapshot and audit
     /// row; e-mails the token when asked (a failed e-mail is reported, the license stays).
     pub async fn issue_license(&self, req: &IssueRequest, actor: &str) -> Result<Issued> {
+        self.vendor_only()?;
         let at = now();
         let lic = req.grant(at)?;
         let exp = expiry(req.kind, req.expires_at, at)?;

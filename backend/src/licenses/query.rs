@@ -39,6 +39,7 @@ pub struct LicenseDetail {
 impl Backend {
     /// A page of licenses matching `query` (its `now` and `limit` are set here).
     pub async fn list_licenses(&self, mut query: LicenseQuery) -> Result<LicensePage> {
+        self.vendor_only()?;
         let texts = [
             ("q", &query.search),
             ("email", &query.email),
@@ -65,6 +66,7 @@ impl Backend {
 
     /// The detail page's data, with page `installs_page` (from 0) of the installs seen.
     pub async fn license_detail_page(&self, id: &str, installs_page: i64) -> Result<LicenseDetail> {
+        self.vendor_only()?;
         let installs_page = installs_page.clamp(0, 1_000_000);
         let license = self.get_license(id).await?;
         let filter = AuditFilter {

@@ -134,15 +134,17 @@ mod tests {
         Tier,
     };
 
-    const SQLITE: [&str; 3] = [
+    const SQLITE: [&str; 4] = [
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../migrations/sqlite/0003_trust.sql"),
         include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
+        include_str!("../../../migrations/sqlite/0005_self_host.sql"),
     ];
-    const POSTGRES: [&str; 3] = [
+    const POSTGRES: [&str; 4] = [
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
         include_str!("../../../migrations/postgres/0003_trust.sql"),
         include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
+        include_str!("../../../migrations/postgres/0005_self_host.sql"),
     ];
 
     /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.

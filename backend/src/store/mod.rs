@@ -9,10 +9,12 @@ pub mod chain;
 mod engines;
 mod heartbeat_rows;
 mod heartbeats;
+mod install;
 mod keys;
 mod license_query;
 mod license_record;
 mod licenses;
+mod seats;
 mod superseded;
 mod users;
 
@@ -30,10 +32,12 @@ pub use heartbeat_rows::{
     RetentionReport,
 };
 pub use heartbeats::HeartbeatStore;
+pub use install::{InstallStateRow, InstallStore, VendorAnswer};
 pub use keys::KeyStore;
 pub use licenses::{
     LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
 };
+pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
 pub use users::{AccountChange, UserStore};
 
@@ -182,6 +186,8 @@ pub trait Store:
     + HeartbeatStore
     + ApiTokenStore
     + SupersededStore
+    + InstallStore
+    + SeatStore
 {
 }
 
@@ -194,6 +200,8 @@ impl<T> Store for T where
         + HeartbeatStore
         + ApiTokenStore
         + SupersededStore
+        + InstallStore
+        + SeatStore
 {
 }
 

@@ -8,5 +8,6 @@ mod keys;
 mod licenses;
 mod lifecycle;
 mod listing;
+mod self_host;
 mod smtp;
 mod users;

@@ -224,6 +224,10 @@ vocabulary!(
         LicensesRead = "licenses:read",
         /// Issue and change licenses.
         LicensesWrite = "licenses:write",
+        /// Read a self-hosted install's entitlements and seats.
+        EntitlementsRead = "entitlements:read",
+        /// Register plugin roles and grant or revoke them (a self-hosted install).
+        SeatsWrite = "seats:write",
     }
 );
 
@@ -288,6 +292,14 @@ vocabulary!(
         ApiTokenCreated = "api_token.created",
         /// An internal API token was revoked.
         ApiTokenRevoked = "api_token.revoked",
+        /// A self-hosted install took a license token (pasted, configured or rotated in).
+        InstallLicenseInstalled = "install.license_installed",
+        /// A plugin declared its roles on a self-hosted install.
+        PluginRegistered = "plugin.registered",
+        /// A plugin role was granted to a user.
+        SeatGranted = "seat.granted",
+        /// A plugin role was taken from a user.
+        SeatRevoked = "seat.revoked",
     }
 );
 

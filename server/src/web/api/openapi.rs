@@ -62,6 +62,7 @@ fn schemas() -> Value {
         "HeartbeatAnswer": { "type": "object", "required": ["status", "revoked", "license_id", "entitlements"], "properties": {
             "status": described(words(HeartbeatStatus::spellings()), "`superseded`: the token presented was replaced by a resend (for instance because it may have leaked); it carries no live entitlements and never receives a token. Install the token the owner was sent."),
             "revoked": { "type": "boolean" }, "license_id": { "type": "string" }, "entitlements": { "type": "object" },
+            "at": { "type": "integer", "description": "The vendor's clock (unix seconds). An install never believes a time earlier than the latest it has seen." },
             "token": { "type": "string", "description": "The license's current token, when the one presented is older and was replaced by a renewal, and only for an install id that heartbeated for this license before the current token was signed. Never for a superseded (resent) token, never for an unknown install, never after a transfer (the old license answers `transferred`)." } } },
         "IssueRequest": { "type": "object", "additionalProperties": false, "required": ["email", "company", "tier", "product", "domains"],
             "description": "Read by the same rules as the issue form and `tessera license issue`: the same input gets the same 422 from all three.",
