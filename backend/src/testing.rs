@@ -222,14 +222,13 @@ impl TestVendor {
     }
 
     /// A self-host configuration over `db` pinning this vendor's keys, for product
-    /// `tessera`, serving `localhost`.
+    /// `tessera`, serving the default `http://127.0.0.1:3000` (loopback: `localhost`).
     pub fn self_host_config(&self, db: &TestDb) -> Config {
         Config {
             mode: crate::config::Mode::SelfHost,
             vendor_jwks: Some(self.jwks_path.clone()),
             product: Some("tessera".into()),
             fingerprint: Some("fp-test-deployment".into()),
-            public_url: "http://localhost:3000".into(),
             ..db.config()
         }
     }

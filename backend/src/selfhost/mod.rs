@@ -44,6 +44,7 @@ pub struct SelfHost {
     host: Option<String>,
     grace_secs: i64,
     cached: Mutex<Option<(Instant, Arc<InstallView>)>>,
+    cached_seats: Mutex<Option<(Instant, Arc<Vec<seats::PluginSeats>>)>>,
 }
 
 impl SelfHost {
@@ -89,6 +90,7 @@ impl SelfHost {
             host: host_of(&config.public_url).map(loopback_is_localhost),
             grace_secs: config.grace_days.saturating_mul(86_400),
             cached: Mutex::new(None),
+            cached_seats: Mutex::new(None),
         }))
     }
 
@@ -117,9 +119,27 @@ impl SelfHost {
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), view));
     }
 
-    /// Forgets the computed state: the next read computes it again.
+    fn cached_seats(&self) -> Option<Arc<Vec<seats::PluginSeats>>> {
+        let slot = self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.as_ref()
+            .filter(|(at, _)| at.elapsed() < STATE_TTL)
+            .map(|(_, seats)| Arc::clone(seats))
+    }
+
+    fn remember_seats(&self, seats: Arc<Vec<seats::PluginSeats>>) {
+        *self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), seats));
+    }
+
+    /// Forgets the seat usage: the next read counts again.
+    fn forget_seats(&self) {
+        *self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Forgets the computed state (and the seats, whose limits come from it).
     fn forget(&self) {
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.forget_seats();
     }
 }
 

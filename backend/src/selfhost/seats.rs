@@ -3,6 +3,8 @@
 //! refused with `seat_limit_reached`. A downgrade below the current holders shows as `over`;
 //! nobody is ever removed by it.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use tessera_license::seats::{self, PluginRoles, RoleDef, SeatUsage};
 use tessera_license::vocab::AuditAction;
@@ -122,13 +124,17 @@ impl Backend {
         self.plugin_seats(&declared.plugin).await
     }
 
-    /// Every registered plugin with its seats.
-    pub async fn all_plugin_seats(&self) -> Result<Vec<PluginSeats>> {
-        self.self_host()?;
+    /// Every registered plugin with its seats, counted at most two seconds ago (this
+    /// instance's own grants and revocations show at once).
+    pub async fn all_plugin_seats(&self) -> Result<Arc<Vec<PluginSeats>>> {
+        let host = self.self_host()?;
+        if let Some(seats) = host.cached_seats() {
+            return Ok(seats);
+        }
         let view = self.install_view().await?;
         let plugins = self.store.plugins().await?;
         let grants = self.store.grants(None).await?;
-        Ok(plugins
+        let seats: Vec<PluginSeats> = plugins
             .into_iter()
             .map(|roles| {
                 let holders: Vec<GrantRow> = grants
@@ -139,7 +145,10 @@ impl Backend {
                 let licensed = view.effective.seats.get(&roles.plugin).cloned();
                 assemble(roles, licensed, holders)
             })
-            .collect())
+            .collect();
+        let seats = Arc::new(seats);
+        host.remember_seats(Arc::clone(&seats));
+        Ok(seats)
     }
 
     /// One plugin with its seats; 404 when it never registered.
@@ -196,7 +205,9 @@ impl Backend {
             subject: format!("{plugin}/{role}"),
             detail: serde_json::json!({ "user": user_id }),
         };
-        let new = match self.store.grant_role(&grant, &check, &audit).await? {
+        let decided = self.store.grant_role(&grant, &check, &audit).await?;
+        self.self_host()?.forget_seats();
+        let new = match decided {
             Ok(new) => new,
             Err(seats::SeatError::UnknownRole { plugin, role }) => {
                 return Err(Error::NotFound(format!(
@@ -230,10 +241,12 @@ impl Backend {
             subject: format!("{plugin}/{role}"),
             detail: serde_json::json!({ "user": user_id }),
         };
-        Ok(self
+        let revoked = self
             .store
             .revoke_role(&plugin, &role, &user_id, &audit)
-            .await?)
+            .await?;
+        self.self_host()?.forget_seats();
+        Ok(revoked)
     }
 }
 

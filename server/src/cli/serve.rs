@@ -36,11 +36,18 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
             backend.config().public_url
         );
     }
+    if backend.self_host().is_ok() {
+        install_configured_license(&backend).await;
+    }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("Tessera is listening on http://{}", listener.local_addr()?);
     let (stop_jobs, stopping) = shutdown::switch();
+    let heartbeats = backend
+        .self_host()
+        .is_ok()
+        .then(|| tokio::spawn(heartbeats(backend.clone(), stopping.clone())));
     let jobs = tokio::spawn(nightly(backend.clone(), stopping));
     let stop = async {
         let signal = signals.requested().await;
@@ -48,8 +55,10 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     };
     let served = crate::web::serve(backend.clone(), listener, stop, drain).await;
     stop_jobs.stop();
-    if let Err(err) = jobs.await {
-        tracing::error!(error = %err, "a background job failed while stopping");
+    for job in std::iter::once(jobs).chain(heartbeats) {
+        if let Err(err) = job.await {
+            tracing::error!(error = %err, "a background job failed while stopping");
+        }
     }
     // Every heartbeat answered so far is in the writer's queue: write it before exiting.
     backend
@@ -73,5 +82,39 @@ async fn nightly(backend: Backend, mut stopping: Stopping) {
             tracing::error!(error = %err, "heartbeat retention failed");
         }
         backend.check_audit_chain_nightly().await;
+    }
+}
+
+/// Self-host: installs `TESSERA_LICENSE` if it is new. A bad one is reported; the install
+/// keeps its token and starts anyway (unlicensed at worst, never down).
+async fn install_configured_license(backend: &Backend) {
+    match backend.install_configured_license().await {
+        Ok(Some(view)) => tracing::info!(state = %view.state, "installed the license from TESSERA_LICENSE"),
+        Ok(None) => {}
+        Err(err) => tracing::error!(error = %err, "TESSERA_LICENSE was not installed"),
+    }
+}
+
+/// Self-host: heartbeats to the vendor on start and then every `heartbeat_interval`;
+/// after a failure, sooner, backing off (see `next_heartbeat_delay`).
+async fn heartbeats(backend: Backend, mut stopping: Stopping) {
+    use tessera_backend::selfhost::vendor::next_heartbeat_delay;
+    if backend.config().vendor_url.is_none() {
+        tracing::info!("no TESSERA_VENDOR_URL: no heartbeats (exchange files on /license instead)");
+        return;
+    }
+    let interval = backend.config().heartbeat_interval.0;
+    loop {
+        let failures = match backend.heartbeat_vendor().await {
+            Ok(view) => view.failures,
+            Err(err) => {
+                tracing::debug!(error = %err, "heartbeat not answered");
+                backend.install_view_now().await.map_or(1, |view| view.failures.max(1))
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(next_heartbeat_delay(interval, failures)) => {}
+            () = stopping.fired() => return,
+        }
     }
 }

@@ -83,7 +83,19 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let body = serde_json::json!({ "error": self.0.code(), "message": message });
+        let mut body = serde_json::json!({ "error": self.0.code(), "message": message });
+        if let Error::SeatLimit(tessera_license::seats::SeatError::SeatLimitReached {
+            plugin,
+            role,
+            limit,
+            used,
+        }) = &self.0
+        {
+            body["plugin"] = plugin.as_str().into();
+            body["role"] = role.as_deref().into();
+            body["limit"] = (*limit).into();
+            body["used"] = (*used).into();
+        }
         let mut response = (status, Json(body)).into_response();
         if let Error::RateLimited { retry_after_secs } = self.0 {
             response

@@ -9,6 +9,7 @@ mod error;
 mod forms;
 mod key_forms;
 mod metrics;
+mod mode_gate;
 mod public;
 mod server_fn_edges;
 
@@ -122,6 +123,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(server_fn_edges::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mode_gate::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,

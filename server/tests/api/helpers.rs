@@ -262,3 +262,48 @@ impl TestApp {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 }
+
+impl TestApp {
+    /// Any method to an API path with a bearer token and an optional JSON body: the status
+    /// and the answer's JSON (`null` when it is not JSON).
+    pub async fn api_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = client().request(method, self.url(path)).bearer_auth(bearer);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// A self-hosted server (`mode: self-host`) pinning a test vendor's keys.
+#[derive(Debug)]
+pub struct SelfHostApp {
+    pub app: TestApp,
+    pub vendor: tessera_backend::testing::TestVendor,
+}
+
+impl tessera_backend::testing::Fixture for SelfHostApp {
+    fn start(engine: Engine) -> impl std::future::Future<Output = Self> {
+        async move {
+            let vendor = tessera_backend::testing::TestVendor::new();
+            let jwks = vendor.jwks_path.clone();
+            let app = TestApp::spawn_with(engine, move |config| {
+                config.mode = tessera_backend::config::Mode::SelfHost;
+                config.vendor_jwks = Some(jwks);
+                config.product = Some("tessera".into());
+                config.fingerprint = Some("fp-test-deployment".into());
+            })
+            .await;
+            Self { app, vendor }
+        }
+    }
+}

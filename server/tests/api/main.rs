@@ -11,6 +11,7 @@ mod metrics;
 mod pages;
 mod public;
 mod rest;
+mod self_host;
 mod sign_in;
 #[path = "../support/snapshot.rs"]
 mod snapshot;

@@ -1,12 +1,14 @@
-//! The REST API under `/api/v1`: the heartbeat (anyone holding a license token) and the
-//! internal license API (scoped bearer tokens), described by `/api/openapi.json`.
+//! The REST API under `/api/v1`: the heartbeat (anyone holding a license token), the
+//! internal license API (scoped bearer tokens) and, on a self-hosted install, the local
+//! entitlement and seat API; described by `/api/openapi.json`.
 
 mod bearer;
 mod heartbeat;
 mod licenses;
 mod openapi;
+mod selfhost;
 
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use super::AppState;
@@ -23,6 +25,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/revoke", post(licenses::revoke))
         .route("/api/v1/licenses/{id}/transfer", post(licenses::transfer))
         .route("/api/v1/licenses/{id}/resend", post(licenses::resend))
+        .route("/api/v1/entitlements", get(selfhost::entitlements))
+        .route(
+            "/api/v1/plugins/{plugin}",
+            put(selfhost::register).get(selfhost::plugin),
+        )
+        .route(
+            "/api/v1/plugins/{plugin}/grants",
+            post(selfhost::grant).delete(selfhost::revoke),
+        )
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/docs", get(openapi::docs_page))
 }

@@ -4,7 +4,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use tessera_backend::licenses::{MAX_ITEMS, MAX_NAME};
-use tessera_license::vocab::{HeartbeatStatus, LicenseKind, LicenseStatus, Scope, Tier};
+use tessera_license::vocab::{HeartbeatStatus, LicenseKind, LicenseStatus, Scope, StateName, Tier};
 
 /// A string schema whose values are one vocabulary's words (the same list the code uses).
 fn words(spellings: impl Iterator<Item = &'static str>) -> Value {
@@ -41,6 +41,11 @@ fn op(summary: &str, scope: Option<Scope>, body: Option<&str>, ok: (&str, &str))
         operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     }
     operation
+}
+
+/// The tiers, and null (Community).
+fn tiers_or_null() -> Vec<Value> {
+    Tier::spellings().map(Value::from).chain([Value::Null]).collect()
 }
 
 fn id_param() -> Value {
@@ -96,6 +101,34 @@ fn schemas() -> Value {
             "license": { "$ref": "#/components/schemas/License" }, "token": { "type": "string" }, "mail_error": { "type": "string" } } },
         "LicenseList": { "type": "object", "properties": { "total": { "type": "integer" }, "total_capped": { "type": "boolean" },
             "licenses": { "type": "array", "items": { "$ref": "#/components/schemas/License" } } } },
+        "Entitlements": { "type": "object", "description": "Self-hosted installs only. What the product may use now: the signed grant, narrowed by the vendor's live answer; the free Community caps when unlicensed, dormant or revoked. Reused for up to 2 s, so it is cheap to call per request.",
+            "required": ["state", "licensed", "features", "caps", "plugins", "seats"], "properties": {
+            "state": words(StateName::spellings()), "licensed": { "type": "boolean", "description": "Active or in grace." },
+            "license_id": { "type": ["string", "null"] }, "tier": { "type": ["string", "null"], "enum": tiers_or_null() },
+            "expires_at": optional_time.clone(), "grace_ends_at": optional_time.clone(), "support_active": { "type": "boolean" },
+            "features": strings.clone(), "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
+            "plugins": strings.clone(), "themes": strings.clone(), "niches": strings.clone(),
+            "seats": { "type": "object", "additionalProperties": { "$ref": "#/components/schemas/Seats" } },
+            "banner": { "type": ["string", "null"], "description": "Show it on every page while it is set (grace countdown, dormant, revoked, unlicensed)." },
+            "problem": { "type": ["object", "null"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+        "Seats": { "type": "object", "properties": {
+            "used": { "type": "integer", "description": "Distinct users holding at least one billable role." },
+            "licensed": { "type": ["integer", "null"] }, "over": { "type": "boolean", "description": "More in use than licensed after a downgrade: shown, never enforced by removing anyone; billable grants are refused until under." },
+            "roles": { "type": "object", "additionalProperties": { "type": "object", "properties": { "billable": { "type": "boolean" }, "used": { "type": "integer" }, "licensed": { "type": ["integer", "null"] } } } } } },
+        "PluginRoles": { "type": "object", "additionalProperties": false, "required": ["roles"], "properties": {
+            "roles": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "additionalProperties": false, "required": ["name", "billable"], "properties": {
+                "name": { "type": "string", "pattern": "^[a-z0-9._-]{1,64}$", "example": "gl.accountant" }, "billable": { "type": "boolean" } } } } } },
+        "Plugin": { "type": "object", "properties": {
+            "plugin": { "type": "string" },
+            "roles": { "type": "array", "items": { "type": "object", "properties": { "name": { "type": "string" }, "billable": { "type": "boolean" } } } },
+            "seats": { "$ref": "#/components/schemas/Seats" },
+            "grants": { "type": "array", "items": { "type": "object", "properties": { "user": { "type": "string" }, "role": { "type": "string" }, "granted_at": { "type": "integer" } } } } } },
+        "Grant": { "type": "object", "additionalProperties": false, "required": ["user", "role"], "properties": {
+            "user": { "type": "string", "minLength": 1, "maxLength": 200, "description": "The product's own user id." }, "role": { "type": "string" } } },
+        "SeatLimitReached": { "type": "object", "description": "409 when a billable role would exceed the licensed seats.", "properties": {
+            "error": { "type": "string", "const": "seat_limit_reached" }, "message": { "type": "string" },
+            "plugin": { "type": "string" }, "role": { "type": ["string", "null"], "description": "The role whose own count is exhausted; null when the plugin's pool is." },
+            "limit": { "type": "integer" }, "used": { "type": "integer" } } },
         "RevokeRequest": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } },
         "TransferRequest": { "type": "object", "required": ["email", "company", "confirm_revocation", "confirm_new_owner"], "properties": {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
@@ -131,6 +164,14 @@ pub fn spec() -> Value {
         v["parameters"] = id_param();
         v
     };
+    let with_plugin = |mut v: Value| {
+        v["parameters"] = json!([{ "name": "plugin", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[a-z0-9._-]{1,64}$" } }]);
+        v
+    };
+    let seat_limit = |mut v: Value| {
+        v["responses"]["409"] = json!({ "description": "seat_limit_reached (or a conflict)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SeatLimitReached" } } } });
+        v
+    };
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Tessera API", "version": env!("CARGO_PKG_VERSION") },
@@ -144,6 +185,15 @@ pub fn spec() -> Value {
             "/api/v1/licenses/{id}/revoke": { "post": with_id(op("Revoke a license", Some(Scope::LicensesWrite), Some("RevokeRequest"), ("200", "License"))) },
             "/api/v1/licenses/{id}/transfer": { "post": with_id(op("Transfer a license to a new owner", Some(Scope::LicensesWrite), Some("TransferRequest"), ("201", "Issued"))) },
             "/api/v1/licenses/{id}/resend": { "post": with_id(op("Re-sign and e-mail a license", Some(Scope::LicensesWrite), None, ("200", "Issued"))) },
+            "/api/v1/entitlements": { "get": op("Self-hosted: the entitlements in force", Some(Scope::EntitlementsRead), None, ("200", "Entitlements")) },
+            "/api/v1/plugins/{plugin}": {
+                "get": with_plugin(op("Self-hosted: a plugin's roles, seats and holders", Some(Scope::EntitlementsRead), None, ("200", "Plugin"))),
+                "put": with_plugin(op("Self-hosted: declare a plugin's roles (replaces the declaration; a held role cannot be dropped: 409)", Some(Scope::SeatsWrite), Some("PluginRoles"), ("200", "Plugin"))),
+            },
+            "/api/v1/plugins/{plugin}/grants": {
+                "post": seat_limit(with_plugin(op("Self-hosted: grant a role (201 granted, 200 already held, 409 seat_limit_reached)", Some(Scope::SeatsWrite), Some("Grant"), ("201", "Plugin")))),
+                "delete": with_plugin(op("Self-hosted: take a role from a user (404 when not held)", Some(Scope::SeatsWrite), Some("Grant"), ("200", "Plugin"))),
+            },
             "/.well-known/jwks.json": { "get": { "summary": "Public signing keys (JWKS)", "responses": { "200": { "description": "JWKS" } } } },
         },
         "components": {

@@ -1,0 +1,149 @@
+//! A self-hosted server from outside: the local entitlement and seat API over HTTP (scopes,
+//! the 409 body, parallel grants), and which surfaces each mode serves.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use tessera_backend::both_engines;
+use tessera_license::vocab::Scope;
+
+use crate::helpers::{client, SelfHostApp, TestApp};
+
+const BOOKING_ROLES: &str = r#"{"roles": [
+    {"name": "booking.editor", "billable": true},
+    {"name": "booking.manager", "billable": true},
+    {"name": "booking.viewer", "billable": false}]}"#;
+
+async fn licensed(host: &SelfHostApp) -> String {
+    let token = host.vendor.sign(&host.vendor.claims());
+    host.app.backend.install_license(&token, "test").await.unwrap();
+    let bearer = host
+        .app
+        .api_token(&[Scope::EntitlementsRead, Scope::SeatsWrite])
+        .await;
+    let roles: Value = serde_json::from_str(BOOKING_ROLES).unwrap();
+    let (status, body) = host.app.api_call(Method::PUT, "/api/v1/plugins/booking", &bearer, Some(&roles)).await;
+    assert_eq!(status, 200, "{body}");
+    bearer
+}
+
+fn grant(user: &str, role: &str) -> Value {
+    json!({ "user": user, "role": role })
+}
+
+both_engines! {
+    async fn the_product_reads_entitlements_and_grants_seats_until_the_turnstile_says_409(host: &SelfHostApp) {
+        let app = &host.app;
+        let bearer = licensed(host).await;
+        let (status, e) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
+        assert_eq!(status, 200, "{e}");
+        assert_eq!(e["state"], "active");
+        assert_eq!(e["licensed"], true);
+        assert_eq!(e["tier"], "pro");
+        assert_eq!(e["features"], json!(["sso"]));
+        assert_eq!(e["caps"]["rooms"], 10);
+        assert_eq!(e["seats"]["booking"]["used"], 0);
+        assert_eq!(e["seats"]["booking"]["licensed"], 3);
+        assert_eq!(e["banner"], Value::Null);
+
+        let grants = "/api/v1/plugins/booking/grants";
+        for user in ["u1", "u2"] {
+            let (status, body) = app.api_call(Method::POST, grants, &bearer, Some(&grant(user, "booking.editor"))).await;
+            assert_eq!(status, 201, "{body}");
+        }
+        let (status, again) = app.api_call(Method::POST, grants, &bearer, Some(&grant("u1", "booking.editor"))).await;
+        assert_eq!(status, 200, "a held role is granted again without a seat: {again}");
+        let (status, refused) = app.api_call(Method::POST, grants, &bearer, Some(&grant("u3", "booking.editor"))).await;
+        assert_eq!(status, 409, "{refused}");
+        assert_eq!(refused["error"], "seat_limit_reached");
+        assert_eq!((refused["role"].as_str(), refused["limit"].as_u64(), refused["used"].as_u64()), (Some("booking.editor"), Some(2), Some(2)));
+        // Free roles never count.
+        for n in 0..5 {
+            let (status, _) = app.api_call(Method::POST, grants, &bearer, Some(&grant(&format!("v{n}"), "booking.viewer"))).await;
+            assert_eq!(status, 201);
+        }
+        let (_, e) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
+        assert_eq!(e["seats"]["booking"]["used"], 2);
+        assert_eq!(e["seats"]["booking"]["roles"]["booking.viewer"]["used"], 5);
+        // Revoking frees a seat; revoking again is a 404.
+        let (status, _) = app.api_call(Method::DELETE, grants, &bearer, Some(&grant("u2", "booking.editor"))).await;
+        assert_eq!(status, 200);
+        let (status, _) = app.api_call(Method::DELETE, grants, &bearer, Some(&grant("u2", "booking.editor"))).await;
+        assert_eq!(status, 404);
+        let (status, _) = app.api_call(Method::POST, grants, &bearer, Some(&grant("u3", "booking.editor"))).await;
+        assert_eq!(status, 201);
+        // Bad input is a clear 422, unknown roles and plugins 404.
+        let (status, _) = app.api_call(Method::POST, grants, &bearer, Some(&grant("nul\u{0}user", "booking.editor"))).await;
+        assert_eq!(status, 422);
+        let (status, _) = app.api_call(Method::POST, grants, &bearer, Some(&json!({"user": "u", "role": "booking.editor", "extra": 1}))).await;
+        assert_eq!(status, 422);
+        let (status, _) = app.api_call(Method::POST, grants, &bearer, Some(&grant("u9", "booking.owner"))).await;
+        assert_eq!(status, 404);
+        let (status, _) = app.api_call(Method::GET, "/api/v1/plugins/nothing", &bearer, None).await;
+        assert_eq!(status, 404);
+    }
+
+    async fn parallel_http_grants_stop_exactly_at_the_pool(host: &SelfHostApp) {
+        let bearer = licensed(host).await;
+        let url = host.app.url("/api/v1/plugins/booking/grants");
+        let requests = (0..10).map(|n| {
+            let (url, bearer) = (url.clone(), bearer.clone());
+            tokio::spawn(async move {
+                client().post(url).bearer_auth(bearer).json(&grant(&format!("p{n}"), "booking.manager")).send().await.unwrap().status().as_u16()
+            })
+        });
+        let mut statuses = Vec::new();
+        for request in requests.collect::<Vec<_>>() {
+            statuses.push(request.await.unwrap());
+        }
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 201, 201, 409, 409, 409, 409, 409, 409, 409]);
+    }
+
+    async fn scopes_guard_the_local_api(host: &SelfHostApp) {
+        let app = &host.app;
+        licensed(host).await;
+        let read_only = app.api_token(&[Scope::EntitlementsRead]).await;
+        let licenses_only = app.api_token(&[Scope::LicensesRead]).await;
+        let (status, _) = app.api_call(Method::GET, "/api/v1/entitlements", &licenses_only, None).await;
+        assert_eq!(status, 403);
+        let (status, _) = app.api_call(Method::GET, "/api/v1/entitlements", "not-a-token", None).await;
+        assert_eq!(status, 401);
+        let (status, _) = app.api_call(Method::POST, "/api/v1/plugins/booking/grants", &read_only, Some(&grant("u", "booking.editor"))).await;
+        assert_eq!(status, 403);
+        let roles: Value = serde_json::from_str(BOOKING_ROLES).unwrap();
+        let (status, _) = app.api_call(Method::PUT, "/api/v1/plugins/booking", &read_only, Some(&roles)).await;
+        assert_eq!(status, 403);
+    }
+
+    async fn a_self_hosted_install_has_no_vendor_surfaces(host: &SelfHostApp) {
+        let app = &host.app;
+        let bearer = app.api_token(&[Scope::LicensesRead, Scope::LicensesWrite]).await;
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        for path in ["/licenses", "/licenses/new", "/keys", "/.well-known/jwks.json"] {
+            let response = client().get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(response.status(), 404, "{path}");
+        }
+        let (status, body) = app.api_post("/api/v1/licenses", Some(&bearer), &json!({})).await;
+        assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+        let (status, _) = app.api_post("/api/v1/heartbeat", None, &json!({})).await;
+        assert_eq!(status, 404);
+        let home = client().get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!((home.status().as_u16(), home.headers()["location"].to_str().unwrap()), (303, "/license"));
+    }
+
+    async fn a_vendor_install_has_no_self_host_surfaces(app: &TestApp) {
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        for path in ["/license", "/marketplace", "/marketplace/booking"] {
+            let response = client().get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(response.status(), 404, "{path}");
+        }
+        let bearer = app.api_token(&[Scope::EntitlementsRead, Scope::SeatsWrite]).await;
+        let (status, body) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
+        assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+        let (status, _) = app.api_call(Method::PUT, "/api/v1/plugins/x", &bearer, Some(&json!({"roles": []}))).await;
+        assert_eq!(status, 404);
+        // Its own pages still answer.
+        let licenses = client().get(app.url("/licenses")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(licenses.status(), 200);
+    }
+}
