@@ -147,3 +147,57 @@ both_engines! {
         assert_eq!(licenses.status(), 200);
     }
 }
+
+mod over_the_network {
+    use super::*;
+    use tessera_backend::testing::{Engine, TestDb};
+    use tessera_license::vocab::StateName;
+
+    both_engines! {
+        async fn an_install_heartbeats_to_its_vendor_who_sees_it_and_whose_revocation_lands_at_once(vendor: &TestApp) {
+            // The vendor issues a license for the install's product and host.
+            let mut request = crate::helpers::sample_license();
+            request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
+            request.features = vec!["sso".into()];
+            let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
+            let jwks = tempfile::NamedTempFile::new().unwrap();
+            let published = vendor.backend.jwks().await.unwrap();
+            std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
+
+            // The install: its own database, the vendor's keys pinned, the vendor's URL.
+            let engine = match vendor.backend.store().backend_name() {
+                "postgres" => Engine::Postgres,
+                _ => Engine::Sqlite,
+            };
+            let db = TestDb::new(engine).await;
+            let config = tessera_backend::Config {
+                mode: tessera_backend::config::Mode::SelfHost,
+                vendor_jwks: Some(jwks.path().to_path_buf()),
+                vendor_url: Some(vendor.base.clone()),
+                product: Some("studio".into()),
+                ..db.config()
+            };
+            let install = db.backend_with(config).await;
+            install.install_license(&issued.token, "operator").await.unwrap();
+
+            let view = install.heartbeat_vendor().await.unwrap();
+            assert_eq!(view.state, StateName::Active);
+            assert_eq!(view.failures, 0);
+            assert!(view.last_success_at.is_some());
+            let verdict = view.verdict.as_ref().unwrap();
+            assert_eq!((verdict.status.as_str(), verdict.via.as_str()), ("active", "network"));
+
+            // The vendor's panel shows the install by its id.
+            vendor.backend.flush_heartbeats().await.unwrap();
+            let detail = vendor.backend.license_detail(&issued.license.id).await.unwrap();
+            assert_eq!(detail.installs.len(), 1);
+            assert_eq!(detail.installs[0].install_id, view.install_id);
+
+            // The vendor revokes: the next heartbeat turns the install revoked, with no grace.
+            vendor.backend.revoke_license(&issued.license.id, "refunded", "test").await.unwrap();
+            let revoked = install.heartbeat_vendor().await.unwrap();
+            assert_eq!(revoked.state, StateName::Revoked);
+            assert!(!revoked.effective.has_feature("sso"));
+        }
+    }
+}
