@@ -17,7 +17,7 @@ use pages::audit::AuditPageView;
 use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
-use pages::{account::AccountPage, users::UsersPage};
+use pages::{account::AccountPage, license::LicensePage, users::UsersPage};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
 
 /// The HTML document every page is rendered into.
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
+                    <Route path=path!("license") view=LicensePage ssr=SsrMode::Async/>
                     <Route path=path!("licenses") view=LicenseListPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/new") view=IssueFormPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/:id") view=LicenseDetailPage ssr=SsrMode::Async/>

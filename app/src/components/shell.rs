@@ -7,38 +7,58 @@ use leptos_router::components::{Outlet, A};
 use crate::serverfns::session::{whoami, Me};
 use tessera_license::vocab::Role;
 
-/// A navigation entry and the least role that sees it.
+/// Which installs serve a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    Both,
+    Vendor,
+    SelfHosted,
+}
+
+/// A navigation entry, the least role that sees it, and where it exists.
 struct NavItem {
     href: &'static str,
     label: &'static str,
     min_role: Role,
+    surface: Surface,
 }
 
 const NAV: &[NavItem] = &[
     NavItem {
+        href: "/license",
+        label: "License",
+        min_role: Role::Viewer,
+        surface: Surface::SelfHosted,
+    },
+    NavItem {
         href: "/",
         label: "Overview",
         min_role: Role::Viewer,
+        surface: Surface::Vendor,
     },
     NavItem {
         href: "/licenses",
         label: "Licenses",
         min_role: Role::Viewer,
+        surface: Surface::Vendor,
     },
     NavItem {
         href: "/audit",
         label: "Audit",
         min_role: Role::Operator,
+        surface: Surface::Both,
     },
     NavItem {
         href: "/keys",
         label: "Signing keys",
         min_role: Role::Sysadmin,
+        surface: Surface::Vendor,
     },
     NavItem {
         href: "/users",
         label: "Users",
         min_role: Role::Sysadmin,
+        surface: Surface::Both,
     },
 ];
 
@@ -69,6 +89,11 @@ fn Nav(me: Me) -> impl IntoView {
     let links = NAV
         .iter()
         .filter(|item| me.role.allows(item.min_role))
+        .filter(|item| match item.surface {
+            Surface::Both => true,
+            Surface::Vendor => !me.self_hosted,
+            Surface::SelfHosted => me.self_hosted,
+        })
         .map(|item| {
             view! {
                 <A href=item.href attr:class="text-sm font-medium text-slate-600 hover:text-indigo-700 aria-[current=page]:text-indigo-700">

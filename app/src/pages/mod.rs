@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod keys;
+pub mod license;
 pub mod licenses;
 pub mod login;
 pub mod not_found;

@@ -9,5 +9,6 @@ pub mod keys;
 pub mod licenses;
 pub mod overview;
 pub mod params;
+pub mod selfhost;
 pub mod session;
 pub mod users;

@@ -120,20 +120,28 @@ impl SelfHost {
     }
 
     fn cached_seats(&self) -> Option<Arc<Vec<seats::PluginSeats>>> {
-        let slot = self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = self
+            .cached_seats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         slot.as_ref()
             .filter(|(at, _)| at.elapsed() < STATE_TTL)
             .map(|(_, seats)| Arc::clone(seats))
     }
 
     fn remember_seats(&self, seats: Arc<Vec<seats::PluginSeats>>) {
-        *self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((Instant::now(), seats));
+        *self
+            .cached_seats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), seats));
     }
 
     /// Forgets the seat usage: the next read counts again.
     fn forget_seats(&self) {
-        *self.cached_seats.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .cached_seats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Forgets the computed state (and the seats, whose limits come from it).

@@ -89,7 +89,9 @@ async fn nightly(backend: Backend, mut stopping: Stopping) {
 /// keeps its token and starts anyway (unlicensed at worst, never down).
 async fn install_configured_license(backend: &Backend) {
     match backend.install_configured_license().await {
-        Ok(Some(view)) => tracing::info!(state = %view.state, "installed the license from TESSERA_LICENSE"),
+        Ok(Some(view)) => {
+            tracing::info!(state = %view.state, "installed the license from TESSERA_LICENSE")
+        }
         Ok(None) => {}
         Err(err) => tracing::error!(error = %err, "TESSERA_LICENSE was not installed"),
     }
@@ -109,7 +111,10 @@ async fn heartbeats(backend: Backend, mut stopping: Stopping) {
             Ok(view) => view.failures,
             Err(err) => {
                 tracing::debug!(error = %err, "heartbeat not answered");
-                backend.install_view_now().await.map_or(1, |view| view.failures.max(1))
+                backend
+                    .install_view_now()
+                    .await
+                    .map_or(1, |view| view.failures.max(1))
             }
         };
         tokio::select! {

@@ -8,6 +8,7 @@ mod client_ip;
 mod error;
 mod forms;
 mod key_forms;
+mod license_forms;
 mod metrics;
 mod mode_gate;
 mod public;
@@ -106,6 +107,8 @@ pub fn router(state: AppState) -> Router {
         .route("/licenses/new", post(forms::issue))
         .route("/licenses/{id}/{action}", post(forms::act))
         .route("/keys/{action}", post(key_forms::act))
+        .route("/license/install", post(license_forms::install))
+        .route("/license/heartbeat", post(license_forms::heartbeat))
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

@@ -56,9 +56,7 @@ pub async fn layer(State(state): State<AppState>, request: Request<Body>, next: 
     let path = request.uri().path();
     match state.backend.config().mode {
         Mode::Vendor if SELF_HOST_ONLY.iter().any(|p| under(path, p)) => absent(path, "vendor"),
-        Mode::SelfHost if VENDOR_ONLY.iter().any(|p| under(path, p)) => {
-            absent(path, "self-hosted")
-        }
+        Mode::SelfHost if VENDOR_ONLY.iter().any(|p| under(path, p)) => absent(path, "self-hosted"),
         // The vendor's overview has nothing to say on a self-hosted install.
         Mode::SelfHost if path == "/" => Redirect::to("/license").into_response(),
         _ => next.run(request).await,

@@ -173,6 +173,13 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         Some((FORM, "")),
         Some(Role::Sysadmin),
     ),
+    // A self-hosted install's page (404 here for those allowed; see `self_host.rs`).
+    (
+        "POST",
+        "/api/license_page",
+        Some((FORM, "")),
+        Some(Role::Viewer),
+    ),
     // Last: it ends the caller's sessions.
     (
         "POST",
@@ -253,33 +260,48 @@ async fn call_from(
     (response.status().as_u16(), location)
 }
 
+/// Calls every route of `routes` as anonymous and as each role, and every `bearer_only`
+/// route with each session cookie: what answered otherwise than the role allows.
+pub(crate) async fn check_table(
+    app: &TestApp,
+    routes: &[(&str, &str, Body, Min)],
+    bearer_only: &[(&str, &str, Body)],
+) -> Vec<String> {
+    let mut cookies = vec![(None, None)];
+    for &role in Role::ALL {
+        cookies.push((Some(role), Some(app.cookie_for(role).await)));
+    }
+    let mut wrong = Vec::new();
+    for (method, path, body, min) in routes {
+        for (role, cookie) in &cookies {
+            let (status, location) = call(app, method, path, *body, cookie.as_deref()).await;
+            let refused = matches!(status, 401 | 403) || location == "/login";
+            if allowed(*min, *role) == refused {
+                wrong.push(format!("{method} {path} as {role:?}: {status} {location}"));
+            }
+            if !allowed(*min, *role) && role.is_some() && status != 403 {
+                wrong.push(format!(
+                    "{method} {path} as {role:?}: expected 403, got {status}"
+                ));
+            }
+        }
+    }
+    for (method, path, body) in bearer_only {
+        for (role, cookie) in &cookies {
+            let (status, _) = call(app, method, path, *body, cookie.as_deref()).await;
+            if status != 401 {
+                wrong.push(format!(
+                    "{method} {path} as {role:?} without a bearer token: {status}"
+                ));
+            }
+        }
+    }
+    wrong
+}
+
 both_engines! {
     async fn every_route_answers_as_the_role_allows(app: &TestApp) {
-        let mut cookies = vec![(None, None)];
-        for &role in Role::ALL {
-            cookies.push((Some(role), Some(app.cookie_for(role).await)));
-        }
-        let mut wrong = Vec::new();
-        for (method, path, body, min) in ROUTES {
-            for (role, cookie) in &cookies {
-                let (status, location) = call(app, method, path, *body, cookie.as_deref()).await;
-                let refused = matches!(status, 401 | 403) || location == "/login";
-                if allowed(*min, *role) == refused {
-                    wrong.push(format!("{method} {path} as {role:?}: {status} {location}"));
-                }
-                if !allowed(*min, *role) && role.is_some() && status != 403 {
-                    wrong.push(format!("{method} {path} as {role:?}: expected 403, got {status}"));
-                }
-            }
-        }
-        for (method, path, body) in BEARER_ONLY {
-            for (role, cookie) in &cookies {
-                let (status, _) = call(app, method, path, *body, cookie.as_deref()).await;
-                if status != 401 {
-                    wrong.push(format!("{method} {path} as {role:?} without a bearer token: {status}"));
-                }
-            }
-        }
+        let wrong = check_table(app, ROUTES, BEARER_ONLY).await;
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 

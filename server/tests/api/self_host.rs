@@ -3,6 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use tessera_backend::auth::Role;
 use tessera_backend::both_engines;
 use tessera_license::vocab::Scope;
 
@@ -15,13 +16,25 @@ const BOOKING_ROLES: &str = r#"{"roles": [
 
 async fn licensed(host: &SelfHostApp) -> String {
     let token = host.vendor.sign(&host.vendor.claims());
-    host.app.backend.install_license(&token, "test").await.unwrap();
+    host.app
+        .backend
+        .install_license(&token, "test")
+        .await
+        .unwrap();
     let bearer = host
         .app
         .api_token(&[Scope::EntitlementsRead, Scope::SeatsWrite])
         .await;
     let roles: Value = serde_json::from_str(BOOKING_ROLES).unwrap();
-    let (status, body) = host.app.api_call(Method::PUT, "/api/v1/plugins/booking", &bearer, Some(&roles)).await;
+    let (status, body) = host
+        .app
+        .api_call(
+            Method::PUT,
+            "/api/v1/plugins/booking",
+            &bearer,
+            Some(&roles),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     bearer
 }
@@ -30,7 +43,87 @@ fn grant(user: &str, role: &str) -> Value {
     json!({ "user": user, "role": role })
 }
 
+/// A self-hosted install's own pages, forms and server functions, and its bearer-only API.
+const SELF_HOST_ROUTES: &[(&str, &str, crate::authz::Body, crate::authz::Min)] = &[
+    ("GET", "/license", None, Some(Role::Viewer)),
+    (
+        "POST",
+        "/api/license_page",
+        Some((crate::authz::FORM, "")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/license/install",
+        Some((crate::authz::FORM, "token=nope")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/license/heartbeat",
+        Some((crate::authz::FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+];
+
+const SELF_HOST_BEARER_ONLY: &[(&str, &str, crate::authz::Body)] = &[
+    ("GET", "/api/v1/entitlements", None),
+    ("GET", "/api/v1/plugins/booking", None),
+    (
+        "PUT",
+        "/api/v1/plugins/booking",
+        Some((crate::authz::JSON, r#"{"roles":[]}"#)),
+    ),
+    (
+        "POST",
+        "/api/v1/plugins/booking/grants",
+        Some((crate::authz::JSON, "{}")),
+    ),
+    (
+        "DELETE",
+        "/api/v1/plugins/booking/grants",
+        Some((crate::authz::JSON, "{}")),
+    ),
+];
+
 both_engines! {
+    async fn every_self_hosted_route_answers_as_the_role_allows(host: &SelfHostApp) {
+        let wrong = crate::authz::check_table(&host.app, SELF_HOST_ROUTES, SELF_HOST_BEARER_ONLY).await;
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    async fn the_operator_pastes_tokens_on_the_license_page_and_a_bad_one_says_why(host: &SelfHostApp) {
+        let app = &host.app;
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        let page = |cookie: String| async move {
+            let response = client().get(app.url("/license")).header("cookie", cookie).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        };
+        let empty = page(cookie.clone()).await;
+        assert!(empty.contains(">unlicensed<"), "the page shows the unlicensed state");
+        assert!(empty.contains("fp-test-deployment"), "the page shows the fingerprint");
+
+        let claims = host.vendor.claims();
+        let good = host.vendor.sign(&claims);
+        let installed = app.post_form("/license/install", &cookie, &[("token", &good)]).await;
+        assert_eq!(installed.status(), 303);
+        assert!(installed.headers()["location"].to_str().unwrap().starts_with("/license?done=installed"));
+        let shown = page(cookie.clone()).await;
+        assert!(shown.contains(">active<"));
+        assert!(shown.contains(&claims.sub.to_string()));
+        assert!(!shown.contains(&good), "the page never shows the token");
+
+        let mut other = host.vendor.claims();
+        other.aud = tessera_license::ProductKey::parse("another").unwrap();
+        let refused = app.post_form("/license/install", &cookie, &[("token", &host.vendor.sign(&other))]).await;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("is for product &quot;another&quot;") || html.contains("is for product \"another\""), "the refusal names the product");
+        let still = page(cookie).await;
+        assert!(still.contains(&claims.sub.to_string()), "the good token stayed");
+    }
+
     async fn the_product_reads_entitlements_and_grants_seats_until_the_turnstile_says_409(host: &SelfHostApp) {
         let app = &host.app;
         let bearer = licensed(host).await;

@@ -17,4 +17,7 @@ pub struct Me {
     pub must_change_password: bool,
     /// The anti-forgery token for this session's forms (the navigation's sign-out form).
     pub form_token: String,
+    /// This install is a customer's self-hosted one (`/license`, `/marketplace`), not the
+    /// vendor's (`/licenses`, `/keys`).
+    pub self_hosted: bool,
 }

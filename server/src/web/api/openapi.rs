@@ -45,7 +45,10 @@ fn op(summary: &str, scope: Option<Scope>, body: Option<&str>, ok: (&str, &str))
 
 /// The tiers, and null (Community).
 fn tiers_or_null() -> Vec<Value> {
-    Tier::spellings().map(Value::from).chain([Value::Null]).collect()
+    Tier::spellings()
+        .map(Value::from)
+        .chain([Value::Null])
+        .collect()
 }
 
 fn id_param() -> Value {
