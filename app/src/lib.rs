@@ -17,6 +17,7 @@ use pages::audit::AuditPageView;
 use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
+use pages::marketplace::{MarketplacePage, MarketplacePluginPage};
 use pages::{account::AccountPage, license::LicensePage, users::UsersPage};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
 
@@ -59,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("license") view=LicensePage ssr=SsrMode::Async/>
+                    <Route path=path!("marketplace") view=MarketplacePage ssr=SsrMode::Async/>
+                    <Route path=path!("marketplace/:plugin") view=MarketplacePluginPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses") view=LicenseListPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/new") view=IssueFormPage ssr=SsrMode::Async/>
                     <Route path=path!("licenses/:id") view=LicenseDetailPage ssr=SsrMode::Async/>

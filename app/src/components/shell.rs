@@ -31,6 +31,12 @@ const NAV: &[NavItem] = &[
         surface: Surface::SelfHosted,
     },
     NavItem {
+        href: "/marketplace",
+        label: "Marketplace",
+        min_role: Role::Viewer,
+        surface: Surface::SelfHosted,
+    },
+    NavItem {
         href: "/",
         label: "Overview",
         min_role: Role::Viewer,

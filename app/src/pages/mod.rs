@@ -6,6 +6,7 @@ pub mod keys;
 pub mod license;
 pub mod licenses;
 pub mod login;
+pub mod marketplace;
 pub mod not_found;
 pub mod overview;
 pub mod users;

@@ -9,6 +9,7 @@ mod error;
 mod forms;
 mod key_forms;
 mod license_forms;
+mod marketplace_forms;
 mod metrics;
 mod mode_gate;
 mod public;
@@ -109,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/keys/{action}", post(key_forms::act))
         .route("/license/install", post(license_forms::install))
         .route("/license/heartbeat", post(license_forms::heartbeat))
+        .route(
+            "/marketplace/{plugin}/{action}",
+            post(marketplace_forms::act),
+        )
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

@@ -180,6 +180,18 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         Some((FORM, "")),
         Some(Role::Viewer),
     ),
+    (
+        "POST",
+        "/api/marketplace",
+        Some((FORM, "")),
+        Some(Role::Viewer),
+    ),
+    (
+        "POST",
+        "/api/marketplace_plugin",
+        Some((FORM, "plugin=booking")),
+        Some(Role::Viewer),
+    ),
     // Last: it ends the caller's sessions.
     (
         "POST",

@@ -124,6 +124,43 @@ both_engines! {
         assert!(still.contains(&claims.sub.to_string()), "the good token stayed");
     }
 
+    async fn the_marketplace_grants_to_the_limit_refuses_the_next_and_shows_over_after_a_downgrade(host: &SelfHostApp) {
+        let app = &host.app;
+        licensed(host).await;
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        let get = |path: &'static str| {
+            let cookie = cookie.clone();
+            async move {
+                let response = client().get(app.url(path)).header("cookie", cookie).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{path}");
+                response.text().await.unwrap()
+            }
+        };
+        assert!(get("/marketplace").await.contains("0 / 3 seats"));
+        for user in ["ann", "bob", "cyd"] {
+            let granted = app.post_form("/marketplace/booking/grant", &cookie, &[("user", user), ("role", "booking.manager")]).await;
+            assert_eq!(granted.status(), 303, "{user}");
+        }
+        let refused = app.post_form("/marketplace/booking/grant", &cookie, &[("user", "dan"), ("role", "booking.manager")]).await;
+        assert_eq!(refused.status(), 409);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("pooled seats of plugin"), "the refusal says the seats are taken");
+        let page = get("/marketplace/booking").await;
+        assert!(page.contains("3 / 3 seats") && page.contains("cyd") && !page.contains(">dan<"));
+        // A free role is granted past the limit.
+        let free = app.post_form("/marketplace/booking/grant", &cookie, &[("user", "dan"), ("role", "booking.viewer")]).await;
+        assert_eq!(free.status(), 303);
+        // A downgrade to one seat: over, shown, nobody removed.
+        let mut smaller = host.vendor.claims();
+        smaller.lic.seats.get_mut("booking").unwrap().pool = Some(1);
+        app.backend.install_license(&host.vendor.sign(&smaller), "test").await.unwrap();
+        let over = get("/marketplace/booking").await;
+        assert!(over.contains("3 / 1 seats") && over.contains("data-testid=\"over\""), "the over state is shown");
+        let revoked = app.post_form("/marketplace/booking/revoke", &cookie, &[("user", "ann"), ("role", "booking.manager")]).await;
+        assert_eq!(revoked.status(), 303);
+        assert!(get("/marketplace").await.contains("2 / 1 seats"));
+    }
+
     async fn the_product_reads_entitlements_and_grants_seats_until_the_turnstile_says_409(host: &SelfHostApp) {
         let app = &host.app;
         let bearer = licensed(host).await;

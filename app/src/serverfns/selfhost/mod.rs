@@ -1,9 +1,11 @@
 //! The self-hosted install's pages: `/license` (the installed license, its state, the
-//! vendor's last answer).
+//! vendor's last answer) and `/marketplace` (plugin seats and who holds them).
 
 mod license_page;
+mod marketplace;
 
 pub use license_page::*;
+pub use marketplace::*;
 use serde::{Deserialize, Serialize};
 use tessera_license::vocab::{LicenseKind, StateName, Tier};
 
@@ -74,4 +76,48 @@ pub struct LicensePageView {
     pub answer: Option<VendorAnswerEntry>,
     /// The caller may install a token and check in (sysadmins).
     pub can_install: bool,
+}
+
+/// A plugin role and its holders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleEntry {
+    pub name: String,
+    pub billable: bool,
+    pub used: u32,
+    /// Its own licensed count; `None` for free roles and roles bounded only by the pool.
+    pub limit: Option<u32>,
+    pub over: bool,
+}
+
+/// A user holding a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolderEntry {
+    pub user: String,
+    pub role: String,
+    pub granted_at: i64,
+}
+
+/// One plugin: `used / limit` seats, its roles, its holders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginCard {
+    pub plugin: String,
+    pub used: u32,
+    /// `None` when the plugin has no billable role.
+    pub limit: Option<u32>,
+    /// More in use than licensed (after a downgrade).
+    pub over: bool,
+    pub roles: Vec<RoleEntry>,
+    pub holders: Vec<HolderEntry>,
+}
+
+/// `/marketplace` and `/marketplace/{plugin}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketplaceView {
+    pub state: StateName,
+    pub banner: Option<String>,
+    /// The vendor's billing page, where seats are bought.
+    pub billing_url: Option<String>,
+    pub plugins: Vec<PluginCard>,
+    /// The caller may grant and revoke roles (operators and sysadmins).
+    pub can_grant: bool,
 }

@@ -1,0 +1,59 @@
+//! `/marketplace/{plugin}`'s forms on a self-hosted install (operators): grant and revoke a
+//! role, through the same turnstile as the API. A refusal (the seat limit included) renders
+//! the page again with the reason and its status (409 at the limit).
+
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use tessera_backend::auth::Role;
+
+use super::forms::{field, refusal, render, require, Fields};
+use super::AppState;
+
+/// `POST /marketplace/{plugin}/{grant|revoke}`.
+pub async fn act(
+    State(state): State<AppState>,
+    Path((plugin, action)): Path<(String, String)>,
+    parts: Parts,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let user = match require(&parts, Role::Operator) {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
+    };
+    // A malformed plugin name never reaches a redirect or a page.
+    let valid = !plugin.is_empty()
+        && plugin.len() <= 64
+        && plugin
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !valid {
+        return (StatusCode::NOT_FOUND, "no such plugin").into_response();
+    }
+    let (who, role) = (field(&fields, "user"), field(&fields, "role"));
+    let backend = &state.backend;
+    let actor = user.email;
+    let result = match action.as_str() {
+        "grant" => backend
+            .grant_seat(&plugin, &who, &role, &actor)
+            .await
+            .map(|g| if g.new { "granted" } else { "already held" }),
+        "revoke" => backend
+            .revoke_seat(&plugin, &who, &role, &actor)
+            .await
+            .map(|revoked| if revoked { "revoked" } else { "not held" }),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let page = format!("/marketplace/{plugin}");
+    match result {
+        Ok(done) => {
+            Redirect::to(&format!("{page}?done={done}").replace(' ', "%20")).into_response()
+        }
+        Err(err) => {
+            let (outcome, status) = refusal(err, fields);
+            render(&state, &parts, &page, outcome, status).await
+        }
+    }
+}
