@@ -5,6 +5,7 @@
 //! [`Error`] to answers.
 
 pub mod accounts;
+pub mod airgap;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;

@@ -119,10 +119,24 @@ fn forms(token: String, page: &LicensePageView) -> impl IntoView {
         </form>
         {check_in.then(|| view! {
             <form method="post" action="/license/heartbeat" class="mt-3">
-                <CsrfField token=token/>
+                <CsrfField token=token.clone()/>
                 <button type="submit" class="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm">"Check in with the vendor now"</button>
             </form>
         })}
+        <section class="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+            <h2 class="mb-2 font-semibold">"No network? Exchange files with the vendor"</h2>
+            <p class="text-sm text-slate-600">
+                "1. " <a href="/license/request" class="text-indigo-700 hover:underline" download="tessera-heartbeat-request.json">"Download a heartbeat request"</a>
+                " (it holds this install's token: carry it privately). 2. The vendor answers it on the license's page or with "
+                <code>"tessera license answer FILE"</code> ". 3. Paste the answer file here:"
+            </p>
+            <form method="post" action="/license/answer" class="mt-2">
+                <CsrfField token=token/>
+                <label for="answer" class="block text-sm">"Answer file"</label>
+                <textarea id="answer" name="answer" rows="4" required class=INPUT></textarea>
+                <button type="submit" class="mt-2 rounded bg-indigo-600 px-3 py-1.5 text-sm text-white">"Import the answer"</button>
+            </form>
+        </section>
     }
 }
 

@@ -59,7 +59,7 @@ impl Backend {
         };
         match post_heartbeat(&base, &request).await {
             Ok(answer) => {
-                self.apply_vendor_answer(&request.token, answer, "network")
+                self.apply_vendor_answer(&token_sha256(&request.token), answer, "network")
                     .await?;
             }
             Err(message) => {
@@ -74,7 +74,7 @@ impl Backend {
         self.install_view().await
     }
 
-    /// Applies a vendor answer to the token `sent`: keeps the verdict, raises the latest time
+    /// Applies a vendor answer about the token whose SHA-256 is `sent`: keeps the verdict, raises the latest time
     /// seen to the vendor's clock, and installs a newer token if the answer carries one that
     /// verifies here. A newer token that does not verify is reported and not installed.
     pub async fn apply_vendor_answer(
@@ -89,22 +89,26 @@ impl Backend {
         let clock = at.max(row.latest_seen).max(answer.at);
         let mut refused = None;
         let newer = match answer.token.as_deref() {
-            Some(token) if token != sent => match host.check_candidate(token, clock) {
-                Ok(claims) if claims.sub.as_ref() == answer.license_id => Some((token, claims)),
-                Ok(_) => {
-                    refused = Some("the vendor's newer token is for another license".into());
-                    None
+            Some(token) if token_sha256(token) != sent => {
+                match host.check_candidate(token, clock) {
+                    Ok(claims) if claims.sub.as_ref() == answer.license_id => Some((token, claims)),
+                    Ok(_) => {
+                        refused = Some("the vendor's newer token is for another license".into());
+                        None
+                    }
+                    Err(err) => {
+                        refused = Some(format!("the vendor's newer token was refused: {err}"));
+                        None
+                    }
                 }
-                Err(err) => {
-                    refused = Some(format!("the vendor's newer token was refused: {err}"));
-                    None
-                }
-            },
+            }
             _ => None,
         };
         let verdict = VendorVerdict {
             license_id: answer.license_id.clone(),
-            token_sha256: token_sha256(newer.as_ref().map_or(sent, |(t, _)| *t)),
+            token_sha256: newer
+                .as_ref()
+                .map_or_else(|| sent.to_string(), |(t, _)| token_sha256(t)),
             status: answer.status,
             revoked: answer.revoked,
             entitlements: (!answer.revoked && answer.status != HeartbeatStatus::Superseded)

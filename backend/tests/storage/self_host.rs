@@ -2,6 +2,7 @@
 //! machine over the install's clock, the vendor's answers, and the seat turnstile.
 
 use tessera_backend::heartbeat::HeartbeatAnswer;
+use tessera_backend::licenses::token_sha256;
 use tessera_backend::selfhost::seats::{RoleInput, RolesInput};
 use tessera_backend::testing::{TestDb, TestVendor};
 use tessera_backend::{Backend, Error};
@@ -143,7 +144,7 @@ both_engines! {
         };
 
         // Live entitlements narrow: an empty live set leaves no feature.
-        backend.apply_vendor_answer(&token, answer(HeartbeatStatus::Active, false, None), "network").await.unwrap();
+        backend.apply_vendor_answer(&token_sha256(&token), answer(HeartbeatStatus::Active, false, None), "network").await.unwrap();
         let narrowed = backend.install_view_now().await.unwrap();
         assert_eq!(narrowed.state, StateName::Active);
         assert!(!narrowed.effective.has_feature("sso"));
@@ -156,7 +157,7 @@ both_engines! {
         live.tier = Some(renewed.lic.tier);
         let mut rotating = answer(HeartbeatStatus::Active, false, Some(vendor.sign(&renewed)));
         rotating.entitlements = live;
-        backend.apply_vendor_answer(&token, rotating, "network").await.unwrap();
+        backend.apply_vendor_answer(&token_sha256(&token), rotating, "network").await.unwrap();
         let rotated = backend.install_view_now().await.unwrap();
         assert_eq!(rotated.claims.as_ref().unwrap().jti, "renewed");
         assert!(rotated.verdict.as_ref().unwrap().rotated);
@@ -165,13 +166,13 @@ both_engines! {
         // A "newer" token this install cannot verify is not installed, and says so.
         let forged = tessera_license::sign(&renewed, &SigningKeyPair::generate(None));
         let current = backend.heartbeat_request().await.unwrap().unwrap().token;
-        backend.apply_vendor_answer(&current, answer(HeartbeatStatus::Active, false, Some(forged)), "network").await.unwrap();
+        backend.apply_vendor_answer(&token_sha256(&current), answer(HeartbeatStatus::Active, false, Some(forged)), "network").await.unwrap();
         let kept = backend.install_view_now().await.unwrap();
         assert_eq!(kept.claims.as_ref().unwrap().jti, "renewed");
         assert!(kept.last_error.as_deref().unwrap().contains("newer token was refused"));
 
         // Revoked applies at once, bypassing grace, with the token still valid.
-        backend.apply_vendor_answer(&current, answer(HeartbeatStatus::Revoked, true, None), "network").await.unwrap();
+        backend.apply_vendor_answer(&token_sha256(&current), answer(HeartbeatStatus::Revoked, true, None), "network").await.unwrap();
         let revoked = backend.install_view_now().await.unwrap();
         assert_eq!(revoked.state, StateName::Revoked);
         assert_eq!(revoked.effective, Entitlements::community());

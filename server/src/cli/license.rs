@@ -23,6 +23,15 @@ pub(super) enum LicenseCommand {
     Issue(Box<IssueArgs>),
     /// Check a token: exit 0 with its claims and state when it is authentic and usable now.
     Verify(VerifyArgs),
+    /// Answer an air-gapped install's heartbeat request file: the answer file (newest token,
+    /// status) goes to `--out`, or to stdout.
+    Answer {
+        /// The request file the install exported from its /license page (`-` for stdin).
+        file: PathBuf,
+        /// Where to write the answer file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Revoke a license at once (installs stop at their next heartbeat; no grace).
     Revoke {
         /// The license id.
@@ -154,6 +163,20 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
             Ok(ExitCode::SUCCESS)
         }
         LicenseCommand::Verify(args) => verify(args, config).await,
+        LicenseCommand::Answer { file, out } => {
+            let request = read_limited(&file)?;
+            let backend = super::connect(config).await?;
+            let answer = backend.answer_request_file(&request, None).await?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, format!("{answer}\n"))
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote the answer file {}", path.display());
+                }
+                None => println!("{answer}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         LicenseCommand::Revoke { id, reason } => {
             let backend = super::connect(config).await?;
             let row = backend
@@ -284,6 +307,27 @@ fn print_claims(c: &Claims, kid: Option<&str>) {
         }
     );
     println!("features:   {}", c.lic.features.join(", "));
+}
+
+/// A request file (or stdin for `-`), refused past the format's size limit.
+fn read_limited(path: &PathBuf) -> anyhow::Result<String> {
+    let limit = tessera_backend::airgap::MAX_FILE_BYTES as u64;
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().take(limit + 1).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("opening {}", path.display()))?
+            .take(limit + 1)
+            .read_to_string(&mut text)
+    };
+    read.with_context(|| format!("reading {}", path.display()))?;
+    anyhow::ensure!(
+        text.len() as u64 <= limit,
+        "{}: larger than {limit} bytes",
+        path.display()
+    );
+    Ok(text)
 }
 
 fn read_token(arg: &str) -> anyhow::Result<String> {

@@ -2,6 +2,7 @@
 //! server functions, with the session layer in front of them.
 
 mod account_forms;
+mod airgap_forms;
 pub mod api;
 mod auth;
 mod client_ip;
@@ -106,10 +107,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .merge(api::router())
         .route("/licenses/new", post(forms::issue))
+        .route("/licenses/{id}/answer", post(airgap_forms::answer))
         .route("/licenses/{id}/{action}", post(forms::act))
         .route("/keys/{action}", post(key_forms::act))
         .route("/license/install", post(license_forms::install))
         .route("/license/heartbeat", post(license_forms::heartbeat))
+        .route("/license/request", get(airgap_forms::request))
+        .route("/license/answer", post(airgap_forms::import))
         .route(
             "/marketplace/{plugin}/{action}",
             post(marketplace_forms::act),

@@ -100,6 +100,12 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ),
     (
         "POST",
+        "/licenses/lic_missing/answer",
+        Some((FORM, "request=nope")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
         "/keys/generate",
         Some((FORM, "kid=bad%20kid")),
         Some(Role::Sysadmin),

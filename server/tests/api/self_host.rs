@@ -331,3 +331,83 @@ mod over_the_network {
         }
     }
 }
+
+mod without_a_network {
+    use super::*;
+    use tessera_backend::testing::{Engine, TestDb};
+    use tessera_license::vocab::StateName;
+
+    both_engines! {
+        async fn request_and_answer_files_carry_status_and_revocation_to_an_air_gapped_install(vendor: &TestApp) {
+            let mut request = crate::helpers::sample_license();
+            request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
+            let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
+            let other = vendor.backend.issue_license(&request, "test").await.unwrap();
+            let jwks = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(jwks.path(), serde_json::to_string(&vendor.backend.jwks().await.unwrap()).unwrap()).unwrap();
+            let engine = if vendor.backend.store().backend_name() == "postgres" { Engine::Postgres } else { Engine::Sqlite };
+            let db = TestDb::new(engine).await;
+            let install = db
+                .backend_with(tessera_backend::Config {
+                    mode: tessera_backend::config::Mode::SelfHost,
+                    vendor_jwks: Some(jwks.path().to_path_buf()),
+                    ..db.config()
+                })
+                .await;
+            install.install_license(&issued.token, "operator").await.unwrap();
+            let cookie = vendor.cookie_for(Role::Operator).await;
+
+            // The vendor's operator answers the request on the license's page.
+            let answer_for = |id: String, file: String| {
+                let cookie = cookie.clone();
+                async move {
+                    let response = vendor.post_form(&format!("/licenses/{id}/answer"), &cookie, &[("request", &file)]).await;
+                    let status = response.status().as_u16();
+                    let disposition = response.headers().get("content-disposition").map(|v| v.to_str().unwrap().to_string());
+                    (status, disposition, response.text().await.unwrap())
+                }
+            };
+            let file = install.heartbeat_request_file().await.unwrap();
+            let (status, disposition, answer) = answer_for(issued.license.id.clone(), file.clone()).await;
+            assert_eq!(status, 200, "{answer}");
+            assert!(disposition.unwrap().contains("tessera-heartbeat-answer.json"));
+            let view = install.import_answer_file(&answer).await.unwrap();
+            assert_eq!(view.state, StateName::Active);
+            assert_eq!(view.verdict.as_ref().unwrap().via, "file");
+            let detail = vendor.backend.license_detail(&issued.license.id).await.unwrap();
+            assert_eq!(detail.installs[0].install_id, view.install_id, "the vendor sees the install");
+
+            // A request answered on another license's page is refused.
+            let (status, _, page) = answer_for(other.license.id.clone(), file.clone()).await;
+            assert_eq!(status, 422);
+            assert!(page.contains("not ") && page.contains(&other.license.id));
+
+            // Revocation reaches the install with no network at all.
+            vendor.backend.revoke_license(&issued.license.id, "chargeback", "test").await.unwrap();
+            let (_, _, answer) = answer_for(issued.license.id.clone(), install.heartbeat_request_file().await.unwrap()).await;
+            assert_eq!(install.import_answer_file(&answer).await.unwrap().state, StateName::Revoked);
+
+            // Files that are not answers are refused and change nothing.
+            for bad in [file.as_str(), "{}", "not json", &"x".repeat(70_000)] {
+                assert!(matches!(install.import_answer_file(bad).await, Err(tessera_backend::Error::Invalid(_))));
+            }
+        }
+
+        async fn the_license_page_exports_a_request_and_refuses_a_bad_answer(host: &SelfHostApp) {
+            let app = &host.app;
+            let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+            let none = client().get(app.url("/license/request")).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(none.status(), 409, "no token, no request");
+            licensed(host).await;
+            let download = client().get(app.url("/license/request")).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(download.status(), 200);
+            assert!(download.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+            let file: Value = download.json().await.unwrap();
+            assert_eq!(file["kind"], "tessera.heartbeat_request");
+            assert_eq!(file["request"]["fingerprint"], "fp-test-deployment");
+            let refused = app.post_form("/license/answer", &cookie, &[("answer", &file.to_string())]).await;
+            assert_eq!(refused.status(), 422);
+            assert!(refused.text().await.unwrap().contains("not a tessera.heartbeat_answer file"));
+        }
+    }
+}

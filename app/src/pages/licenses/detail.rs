@@ -51,6 +51,20 @@ fn actions(d: &LicenseDetailView, token: &str) -> impl IntoView {
     }
 }
 
+/// An install with no network brings a request file; its answer (newest token, status) is
+/// downloaded and carried back. Offered for every status: a revocation must reach it too.
+fn airgap_form(d: &LicenseDetailView, token: &str) -> impl IntoView {
+    let action = format!("/licenses/{}/answer", d.summary.id);
+    view! {
+        <form method="post" action=action class=format!("{BOX} mt-4 space-y-2")><CsrfField token=token.to_string()/>
+            <h2 class="font-semibold">"Answer an air-gapped install"</h2>
+            <label for="airgap_request" class="block text-sm">"Paste the install's heartbeat request file"</label>
+            <textarea id="airgap_request" name="request" rows="4" required class=INPUT></textarea>
+            <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Download the answer file"</button>
+        </form>
+    }
+}
+
 fn facts(d: &LicenseDetailView) -> impl IntoView {
     let s = &d.summary;
     let support = match d.support_left_days {
@@ -199,7 +213,10 @@ pub fn LicenseDetailPage() -> impl IntoView {
                                 <section class=BOX>{facts(&d)}</section>
                                 {tables(&d)}
                             </div>
-                            <div>{(d.can_act && d.summary.status == LicenseStatus::Active).then(|| actions(&d, &token))}</div>
+                            <div>
+                                {(d.can_act && d.summary.status == LicenseStatus::Active).then(|| actions(&d, &token))}
+                                {d.can_act.then(|| airgap_form(&d, &token))}
+                            </div>
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
