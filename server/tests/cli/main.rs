@@ -9,6 +9,7 @@ mod keys_and_licenses;
 mod shutdown;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
+mod two_instances;
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
@@ -39,8 +40,18 @@ impl Cli {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_full(args, stdin, &[])
+    }
+
+    /// Runs with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_full(args, None, env)
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args(args)
+            .envs(env.iter().copied())
             .env("TESSERA_DATABASE_URL", &self.db.url)
             .env("TESSERA_DATA_DIR", &self.db.data_dir)
             .env("TESSERA_LOG", "warn")
@@ -114,6 +125,7 @@ fn every_command_has_help() {
         &["license"],
         &["license", "issue"],
         &["license", "verify"],
+        &["license", "answer"],
     ];
     for command in commands {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))

@@ -13,7 +13,7 @@ use super::*;
 use tessera_backend::both_engines;
 
 /// What the server wrote to stderr so far.
-type Log = Arc<std::sync::Mutex<String>>;
+pub(crate) type Log = Arc<std::sync::Mutex<String>>;
 
 /// Starts `tessera serve` on a free port and answers its base URL once it listens.
 async fn start_server(cli: &Cli) -> (Child, String) {
@@ -23,10 +23,18 @@ async fn start_server(cli: &Cli) -> (Child, String) {
 
 /// [`start_server`], keeping its stderr.
 async fn start_logged(cli: &Cli) -> (Child, String, Log) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+    start_serving(&cli.db, &[]).await
+}
+
+/// Starts `tessera serve` over `db` with `env` added, on a free port: the process, its base
+/// URL and its stderr so far.
+pub(crate) async fn start_serving(db: &TestDb, env: &[(&str, &str)]) -> (Child, String, Log) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command.envs(env.iter().copied());
+    let mut child = command
         .arg("serve")
-        .env("TESSERA_DATABASE_URL", &cli.db.url)
-        .env("TESSERA_DATA_DIR", &cli.db.data_dir)
+        .env("TESSERA_DATABASE_URL", &db.url)
+        .env("TESSERA_DATA_DIR", &db.data_dir)
         .env("TESSERA_BIND", "127.0.0.1:0")
         .env("TESSERA_LOG", "info")
         .env("TESSERA_HEARTBEAT_PER_LICENSE_PER_MINUTE", "1000000")
@@ -63,7 +71,7 @@ async fn start_logged(cli: &Cli) -> (Child, String, Log) {
 
 /// Stops the server with SIGTERM, requires exit 0, and answers all it logged (the pipe is read
 /// by another task: wait for the last line).
-async fn stop_and_read(server: &mut Child, log: &Log) -> String {
+pub(crate) async fn stop_and_read(server: &mut Child, log: &Log) -> String {
     signal(server, "TERM");
     assert!(server.wait().await.unwrap().success());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
