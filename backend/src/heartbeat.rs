@@ -1,7 +1,7 @@
 //! The heartbeat use case: an install reports in; the answer carries the license's status,
-//! its live entitlements, and a newer token when one exists (resend, renewal, transfer is not
-//! one: a transferred license answers `transferred`). Each hit is recorded, and anomalies are
-//! opened for shared licenses and for revoked tokens still in use.
+//! its live entitlements, and a newer token when one exists (a renewal, or the new license of
+//! a transfer, for installs seen before it; a resend's replaced token is dead). Each hit is
+//! recorded, and anomalies are opened for shared licenses and for revoked tokens still in use.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -56,7 +56,7 @@ impl VerifiedTokens {
         Ok(verified)
     }
 }
-use crate::store::{HeartbeatRecord, LicenseRow, LicenseStanding, SupersedeReason};
+use crate::store::{HeartbeatRecord, LicenseRow, LicenseStanding, LicenseStatus, SupersedeReason};
 use crate::{now, Backend, Error, Result};
 use tessera_license::vocab::HeartbeatStatus;
 
@@ -234,6 +234,19 @@ impl Backend {
         claims: &Claims,
         at: i64,
     ) -> Result<(HeartbeatAnswer, TokenSeen)> {
+        if standing.status == LicenseStatus::Transferred {
+            if let Some(successor) = self.transferred_to(&license_id, &req.install_id).await? {
+                let answer = HeartbeatAnswer {
+                    status: HeartbeatStatus::Transferred,
+                    revoked: false,
+                    license_id: successor.id.clone(),
+                    entitlements: Entitlements::from_grant(&successor.claims.lic),
+                    token: Some(self.current_token(&successor).await?),
+                    at,
+                };
+                return Ok((answer, TokenSeen::Transferred));
+            }
+        }
         let expired = standing.expires_at.is_some_and(|exp| exp <= at);
         let mut status = HeartbeatStatus::of(standing.status, expired);
         let ended = status.has_ended();
@@ -272,6 +285,40 @@ impl Backend {
             at,
         };
         Ok((answer, seen))
+    }
+
+    /// The active license a transferred one became (through any further transfers), when
+    /// `install_id` heartbeated for the transferred license before it moved: the deployment
+    /// moves with the license. An install first seen after the transfer gets nothing.
+    async fn transferred_to(
+        &self,
+        license_id: &str,
+        install_id: &str,
+    ) -> Result<Option<LicenseRow>> {
+        let Some(first_seen) = self
+            .store
+            .install_first_seen(license_id, install_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut row = self.get_license(license_id).await?;
+        for _ in 0..8 {
+            let Some(next) = row.replaced_by.clone() else {
+                return Ok(None);
+            };
+            let successor = self.get_license(&next).await?;
+            // Seen in the very second of the transfer counts as seen before it.
+            if first_seen > successor.created_at {
+                return Ok(None);
+            }
+            match successor.status {
+                LicenseStatus::Active => return Ok(Some(successor)),
+                LicenseStatus::Transferred => row = successor,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// An active license's token that is not its current one: superseded by a resend (dead),
@@ -319,4 +366,7 @@ pub(crate) enum TokenSeen {
     Superseded,
     /// An older token whose install may not have the current one.
     Withheld,
+    /// A transferred license's token from an install that moves with it: it was handed the
+    /// new license's token.
+    Transferred,
 }

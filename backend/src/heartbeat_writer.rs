@@ -204,7 +204,7 @@ async fn detect_anomalies(
     license: &LicenseState,
     installs: i64,
 ) -> crate::store::StoreResult<()> {
-    if license.status != LicenseStatus::Active {
+    if license.status != LicenseStatus::Active && license.token != TokenSeen::Transferred {
         let detail = format!(
             "install {} used the {} license's token from {}",
             hb.install_id, license.status, hb.ip
@@ -219,7 +219,7 @@ async fn detect_anomalies(
             .await?;
     }
     let token_anomaly = match license.token {
-        TokenSeen::Current => None,
+        TokenSeen::Current | TokenSeen::Transferred => None,
         TokenSeen::Superseded => Some((
             AnomalyKind::SupersededToken,
             format!(

@@ -48,6 +48,37 @@ both_engines! {
         assert!(detail.anomalies.is_empty());
     }
 
+    async fn a_transfer_hands_the_new_token_to_installs_seen_before_it_and_to_no_one_else(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(Some("k1"), "test").await.unwrap();
+        let (id, old_token) = licensed(&backend).await;
+        backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        backend.flush_heartbeats().await.unwrap();
+        let to = tessera_backend::licenses::lifecycle::Transfer {
+            email: "new@owner.example.org".into(),
+            company: "New Owner".into(),
+            tax_id: None,
+            confirm_revocation: true,
+            confirm_new_owner: true,
+        };
+        let moved = backend.transfer_license(&id, &to, "test").await.unwrap();
+        let answer = backend.heartbeat(&beat(&old_token, "inst-a"), IP).await.unwrap();
+        assert_eq!((answer.status, answer.revoked), (HeartbeatStatus::Transferred, false));
+        assert_eq!(answer.license_id, moved.license.id);
+        assert_eq!(answer.token.as_deref(), Some(moved.token.as_str()));
+        let stranger = backend.heartbeat(&beat(&old_token, "inst-new"), IP).await.unwrap();
+        assert_eq!((stranger.status, stranger.revoked, stranger.token), (HeartbeatStatus::Transferred, true, None));
+        backend.flush_heartbeats().await.unwrap();
+        // The stranger is an anomaly; the install that moved with the license is not (the
+        // second install also opens a multiple-installs anomaly).
+        let ended: Vec<String> = backend.license_detail(&id).await.unwrap().anomalies.into_iter()
+            .filter(|a| a.kind == AnomalyKind::RevokedToken)
+            .map(|a| a.detail)
+            .collect();
+        assert_eq!(ended.len(), 1, "{ended:?}");
+        assert!(ended[0].contains("inst-new"), "{ended:?}");
+    }
+
     async fn a_token_replaced_by_a_resend_is_superseded_and_never_handed_the_new_one(db: &TestDb) {
         let backend = db.backend().await;
         backend.generate_key(Some("k1"), "test").await.unwrap();

@@ -87,8 +87,19 @@ both_engines! {
             assert_eq!(status, want, "{user}: {body}");
         }
 
+        // The vendor transfers the license: the new token rotates in on the same install.
+        let ops = vendor.ok(&["api-token", "create", "--name", "ops", "--scope", "licenses:write"]);
+        let to = json!({"email": "it@new-owner.example", "company": "New Owner", "confirm_revocation": true, "confirm_new_owner": true});
+        let (status, moved) = api(reqwest::Method::POST, format!("{vendor_url}/api/v1/licenses/{id}/transfer"), ops.lines().last().unwrap(), Some(to)).await;
+        assert_eq!(status, 201, "{moved}");
+        let new_id = moved["license"]["id"].as_str().unwrap().to_string();
+        eventually("the new license rotates in", || async {
+            let (_, e) = entitlements().await;
+            e["license_id"].as_str() == Some(new_id.as_str()) && e["state"] == "active"
+        }).await;
+
         // The vendor revokes: the install turns revoked on a heartbeat of its own.
-        vendor.ok(&["license", "revoke", &id, "--reason", "chargeback"]);
+        vendor.ok(&["license", "revoke", &new_id, "--reason", "chargeback"]);
         eventually("the install is revoked", || async { entitlements().await.1["state"] == "revoked" }).await;
         let (_, e) = entitlements().await;
         assert_eq!(e["features"], json!([]));
