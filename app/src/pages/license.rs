@@ -141,7 +141,7 @@ fn forms(token: String, page: &LicensePageView) -> impl IntoView {
 }
 
 fn page_body(
-    page: LicensePageView,
+    page: &LicensePageView,
     token: String,
     refused: Option<String>,
     done: Option<String>,
@@ -171,10 +171,10 @@ fn page_body(
             </section>
             <section class="rounded-xl border border-slate-200 bg-white p-5">
                 <h2 class="mb-2 font-semibold">"This deployment"</h2>
-                <dl>{deployment_rows(&page)}{vendor_rows(&page)}</dl>
+                <dl>{deployment_rows(page)}{vendor_rows(page)}</dl>
             </section>
         </div>
-        {page.can_install.then(|| forms(token, &page))}
+        {page.can_install.then(|| forms(token, page))}
     }
 }
 
@@ -194,7 +194,7 @@ pub fn LicensePage() -> impl IntoView {
                 let token = csrf.value().await;
                 let refused = match outcome.await.ok().flatten() { Some(FormOutcome::Rejected { message, .. }) => Some(message), _ => None };
                 match page.await {
-                    Ok(page) => page_body(page, token, refused, done()).into_any(),
+                    Ok(page) => page_body(&page, token, refused, done()).into_any(),
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
                 }
             })}

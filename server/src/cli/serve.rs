@@ -90,7 +90,7 @@ async fn nightly(backend: Backend, mut stopping: Stopping) {
 async fn install_configured_license(backend: &Backend) {
     match backend.install_configured_license().await {
         Ok(Some(view)) => {
-            tracing::info!(state = %view.state, "installed the license from TESSERA_LICENSE")
+            tracing::info!(state = %view.state, "installed the license from TESSERA_LICENSE");
         }
         Ok(None) => {}
         Err(err) => tracing::error!(error = %err, "TESSERA_LICENSE was not installed"),

@@ -295,18 +295,16 @@ pub struct SelfHostApp {
 }
 
 impl tessera_backend::testing::Fixture for SelfHostApp {
-    fn start(engine: Engine) -> impl std::future::Future<Output = Self> {
-        async move {
-            let vendor = tessera_backend::testing::TestVendor::new();
-            let jwks = vendor.jwks_path.clone();
-            let app = TestApp::spawn_with(engine, move |config| {
-                config.mode = tessera_backend::config::Mode::SelfHost;
-                config.vendor_jwks = Some(jwks);
-                config.product = Some("tessera".into());
-                config.fingerprint = Some("fp-test-deployment".into());
-            })
-            .await;
-            Self { app, vendor }
-        }
+    async fn start(engine: Engine) -> Self {
+        let vendor = tessera_backend::testing::TestVendor::new();
+        let jwks = vendor.jwks_path.clone();
+        let app = TestApp::spawn_with(engine, move |config| {
+            config.mode = tessera_backend::config::Mode::SelfHost;
+            config.vendor_jwks = Some(jwks);
+            config.product = Some("tessera".into());
+            config.fingerprint = Some("fp-test-deployment".into());
+        })
+        .await;
+        Self { app, vendor }
     }
 }

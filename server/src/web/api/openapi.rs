@@ -108,9 +108,9 @@ fn schemas() -> Value {
             "required": ["state", "licensed", "features", "caps", "plugins", "seats"], "properties": {
             "state": words(StateName::spellings()), "licensed": { "type": "boolean", "description": "Active or in grace." },
             "license_id": { "type": ["string", "null"] }, "tier": { "type": ["string", "null"], "enum": tiers_or_null() },
-            "expires_at": optional_time.clone(), "grace_ends_at": optional_time.clone(), "support_active": { "type": "boolean" },
-            "features": strings.clone(), "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
-            "plugins": strings.clone(), "themes": strings.clone(), "niches": strings.clone(),
+            "expires_at": optional_time, "grace_ends_at": optional_time, "support_active": { "type": "boolean" },
+            "features": strings, "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
+            "plugins": strings, "themes": strings, "niches": strings,
             "seats": { "type": "object", "additionalProperties": { "$ref": "#/components/schemas/Seats" } },
             "banner": { "type": ["string", "null"], "description": "Show it on every page while it is set (grace countdown, dormant, revoked, unlicensed)." },
             "problem": { "type": ["object", "null"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
