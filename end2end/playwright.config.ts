@@ -16,6 +16,8 @@ const chromium = {
 };
 
 export const PORT = Number(process.env.E2E_PORT ?? 3100);
+/** A second server, self-hosted, heartbeating to the first (see serve-self-host.sh). */
+export const SELF_HOST_PORT = Number(process.env.E2E_SELF_HOST_PORT ?? 3101);
 
 export default defineConfig({
   testDir: "./tests",
@@ -34,12 +36,22 @@ export default defineConfig({
     { name: "js-on", use: { javaScriptEnabled: true } },
     { name: "js-off", use: { javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: "bash ./serve.sh",
-    url: `http://127.0.0.1:${PORT}/healthz`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    env: { E2E_PORT: String(PORT) },
-  },
+  webServer: [
+    {
+      command: "bash ./serve.sh",
+      url: `http://127.0.0.1:${PORT}/healthz`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      env: { E2E_PORT: String(PORT) },
+    },
+    {
+      command: "bash ./serve-self-host.sh",
+      url: `http://127.0.0.1:${SELF_HOST_PORT}/healthz`,
+      timeout: 180_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      env: { E2E_PORT: String(PORT), E2E_SELF_HOST_PORT: String(SELF_HOST_PORT) },
+    },
+  ],
 });

@@ -2,12 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, type Page } from "@playwright/test";
 
-const chosenPasswordFile = join(__dirname, "..", ".tmp", "admin-password");
+/** The vendor server's scratch folder (serve.sh), and the self-hosted one's. */
+export const VENDOR_DIR = ".tmp";
+export const SELF_HOST_DIR = ".tmp-self-host";
 
-/** The administrator the server created on its first start, read from what it printed, with
+/** The administrator a server created on its first start, read from what it printed, with
  * the password it chose at its first sign-in once it has. */
-export function firstStartAdmin(): { email: string; password: string } {
-  const log = readFileSync(join(__dirname, "..", ".tmp", "serve.log"), "utf8");
+export function firstStartAdmin(dir: string = VENDOR_DIR): { email: string; password: string } {
+  const chosenPasswordFile = join(__dirname, "..", dir, "admin-password");
+  const log = readFileSync(join(__dirname, "..", dir, "serve.log"), "utf8");
   const email = /created administrator (\S+)/.exec(log)?.[1];
   const printed = /one-time password: (\S+)/.exec(log)?.[1];
   if (!email || !printed) throw new Error(`no admin credentials in the server's output:\n${log}`);
@@ -17,7 +20,8 @@ export function firstStartAdmin(): { email: string; password: string } {
 
 /** Signs in through the login form, by its labels. A first sign-in with the generated
  * password lands on the account page, which asks for a new one: choose it, then go home. */
-export async function signIn(page: Page, email: string, password: string) {
+export async function signIn(page: Page, email: string, password: string, dir: string = VENDOR_DIR) {
+  const chosenPasswordFile = join(__dirname, "..", dir, "admin-password");
   await page.goto("/login");
   await page.getByLabel("E-mail").fill(email);
   await page.getByLabel("Password").fill(password);

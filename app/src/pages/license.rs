@@ -107,10 +107,12 @@ fn deployment_rows(page: &LicensePageView) -> impl IntoView {
 }
 
 fn forms(token: String, page: &LicensePageView) -> impl IntoView {
-    let check_in = page.vendor_url.is_some() && page.grant.is_some();
+    let installed = page.grant.is_some();
+    let check_in = page.vendor_url.is_some() && installed;
     view! {
-        <form method="post" action="/license/install" class="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+        <form method="post" action="/license" class="mt-6 rounded-xl border border-slate-200 bg-white p-5">
             <CsrfField token=token.clone()/>
+            <input type="hidden" name="action" value="install"/>
             <h2 class="mb-2 font-semibold">"Install or rotate the license token"</h2>
             <label for="token" class="block text-sm">"License token (as the vendor sent it)"</label>
             <textarea id="token" name="token" rows="4" required class=INPUT autocomplete="off" spellcheck="false"></textarea>
@@ -118,20 +120,23 @@ fn forms(token: String, page: &LicensePageView) -> impl IntoView {
             <button type="submit" class="mt-3 rounded bg-indigo-600 px-3 py-1.5 text-sm text-white">"Install"</button>
         </form>
         {check_in.then(|| view! {
-            <form method="post" action="/license/heartbeat" class="mt-3">
+            <form method="post" action="/license" class="mt-3">
                 <CsrfField token=token.clone()/>
+                <input type="hidden" name="action" value="heartbeat"/>
                 <button type="submit" class="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm">"Check in with the vendor now"</button>
             </form>
         })}
         <section class="mt-6 rounded-xl border border-slate-200 bg-white p-5">
             <h2 class="mb-2 font-semibold">"No network? Exchange files with the vendor"</h2>
             <p class="text-sm text-slate-600">
-                "1. " <a href="/license/request" class="text-indigo-700 hover:underline" download="tessera-heartbeat-request.json">"Download a heartbeat request"</a>
+                {installed.then(|| view! { "1. " <a href="/license/request" class="text-indigo-700 hover:underline" download="tessera-heartbeat-request.json">"Download a heartbeat request"</a> })}
+                {(!installed).then(|| "1. Install a token first; then download a heartbeat request here")}
                 " (it holds this install's token: carry it privately). 2. The vendor answers it on the license's page or with "
                 <code>"tessera license answer FILE"</code> ". 3. Paste the answer file here:"
             </p>
-            <form method="post" action="/license/answer" class="mt-2">
+            <form method="post" action="/license" class="mt-2">
                 <CsrfField token=token/>
+                <input type="hidden" name="action" value="answer"/>
                 <label for="answer" class="block text-sm">"Answer file"</label>
                 <textarea id="answer" name="answer" rows="4" required class=INPUT></textarea>
                 <button type="submit" class="mt-2 rounded bg-indigo-600 px-3 py-1.5 text-sm text-white">"Import the answer"</button>

@@ -94,7 +94,7 @@ pub fn MarketplacePage() -> impl IntoView {
 }
 
 fn grant_form(card: &PluginCard, token: &str) -> impl IntoView {
-    let action = format!("/marketplace/{}/grant", card.plugin);
+    let action = format!("/marketplace/{}", card.plugin);
     let options = card
         .roles
         .iter()
@@ -110,6 +110,7 @@ fn grant_form(card: &PluginCard, token: &str) -> impl IntoView {
     view! {
         <form method="post" action=action class="mt-6 rounded-xl border border-slate-200 bg-white p-5">
             <CsrfField token=token.to_string()/>
+            <input type="hidden" name="action" value="grant"/>
             <h2 class="mb-2 font-semibold">"Grant a role"</h2>
             <label for="user" class="block text-sm">"User (the product's user id)"</label>
             <input id="user" name="user" required class=INPUT/>
@@ -121,7 +122,7 @@ fn grant_form(card: &PluginCard, token: &str) -> impl IntoView {
 }
 
 fn holders_table(card: &PluginCard, token: Option<&str>) -> impl IntoView {
-    let action = format!("/marketplace/{}/revoke", card.plugin);
+    let action = format!("/marketplace/{}", card.plugin);
     let rows = card
         .holders
         .iter()
@@ -129,6 +130,7 @@ fn holders_table(card: &PluginCard, token: Option<&str>) -> impl IntoView {
             let revoke = token.map(|token| view! {
                 <form method="post" action=action.clone()>
                     <CsrfField token=token.to_string()/>
+                    <input type="hidden" name="action" value="revoke"/>
                     <input type="hidden" name="user" value=h.user.clone()/>
                     <input type="hidden" name="role" value=h.role.clone()/>
                     <button class="rounded bg-rose-700 px-2 py-1 text-xs text-white">"Revoke"</button>

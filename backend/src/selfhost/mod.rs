@@ -225,6 +225,18 @@ mod tests {
     }
 
     #[test]
+    fn a_loopback_address_serves_localhost_and_no_other_ip_does() {
+        assert_eq!(loopback_is_localhost("127.0.0.1".into()), "localhost");
+        assert_eq!(loopback_is_localhost("::1".into()), "localhost");
+        assert_eq!(loopback_is_localhost("10.0.0.7".into()), "10.0.0.7");
+        assert_eq!(
+            loopback_is_localhost("erp.example.com".into()),
+            "erp.example.com"
+        );
+        assert!(tessera_license::registrable_of_host("10.0.0.7").is_none());
+    }
+
+    #[test]
     fn the_machine_fingerprint_is_stable_and_opaque() {
         let a = machine_fingerprint();
         assert_eq!(a, machine_fingerprint());

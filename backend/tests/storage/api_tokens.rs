@@ -26,7 +26,7 @@ both_engines! {
     async fn a_token_without_a_scope_is_refused_naming_the_scopes(db: &TestDb) {
         let backend = db.backend().await;
         let err = backend.create_api_token("x", &[], 3600, "test").await.unwrap_err();
-        assert!(matches!(err, Error::Invalid(ref m) if m.contains("licenses:read or licenses:write")), "{err}");
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains("licenses:read, licenses:write, entitlements:read or seats:write")), "{err}");
     }
 
     async fn a_token_minted_under_another_kek_is_refused(db: &TestDb) {

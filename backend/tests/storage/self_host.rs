@@ -233,6 +233,21 @@ both_engines! {
         backend.grant_seat("booking", "u4", "booking.manager", "app").await.unwrap();
     }
 
+    async fn another_instance_on_the_same_database_sees_a_grant_within_two_seconds(db: &TestDb) {
+        let (first, vendor) = install(db).await;
+        first.install_license(&vendor.sign(&vendor.claims()), "op").await.unwrap();
+        register_booking(&first).await;
+        let second = db.backend_with(vendor.self_host_config(db)).await;
+        let used = |backend: Backend| async move {
+            backend.all_plugin_seats().await.unwrap()[0].usage.used
+        };
+        assert_eq!(used(second.clone()).await, 0);
+        first.grant_seat("booking", "u1", "booking.editor", "app").await.unwrap();
+        assert_eq!(used(first.clone()).await, 1, "this instance sees its own grant at once");
+        tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+        assert_eq!(used(second.clone()).await, 1, "the other instance within 2 s");
+    }
+
     async fn parallel_grants_cannot_overshoot_the_licensed_seats(db: &TestDb) {
         let (backend, vendor) = install(db).await;
         backend.install_license(&vendor.sign(&vendor.claims()), "op").await.unwrap();

@@ -1,19 +1,19 @@
 //! Heartbeats by file, for installs with no network: the install downloads a request file
 //! from `/license`, the vendor answers it on the license's page, the install imports the
-//! answer. Plain forms (the files are JSON text; they are pasted), so they work with
+//! answer (`license_forms.rs`). Plain forms (the files are JSON text; they are pasted), so they work with
 //! JavaScript off.
 
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use tessera_backend::auth::Role;
 use tessera_license::LicenseId;
 
 use super::forms::{field, refusal, render, require, Fields};
-use super::AppState;
+use super::{ApiError, AppState};
 
 fn download(name: &str, body: String) -> Response {
     (
@@ -36,40 +36,13 @@ pub async fn request(State(state): State<AppState>, parts: Parts) -> Response {
     }
     match state.backend.heartbeat_request_file().await {
         Ok(file) => download("tessera-heartbeat-request.json", file),
-        Err(err) => {
-            let (outcome, status) = refusal(err, Vec::new());
-            render(&state, &parts, "/license", outcome, status).await
-        }
+        // Answered as text, not as the page: the page lives at /license.
+        Err(err) => ApiError(err).into_response(),
     }
 }
 
-/// `POST /license/answer` (self-host, sysadmin): imports the vendor's answer file.
-pub async fn import(
-    State(state): State<AppState>,
-    parts: Parts,
-    Form(fields): Form<Fields>,
-) -> Response {
-    if let Err(refused) = require(&parts, Role::Sysadmin) {
-        return refused.into_response();
-    }
-    match state
-        .backend
-        .import_answer_file(&field(&fields, "answer"))
-        .await
-    {
-        Ok(view) => Redirect::to(&format!(
-            "/license?done=answer%20imported%20({})",
-            view.state
-        ))
-        .into_response(),
-        Err(err) => {
-            let (outcome, status) = refusal(err, Vec::new());
-            render(&state, &parts, "/license", outcome, status).await
-        }
-    }
-}
-
-/// `POST /licenses/{id}/answer` (vendor, operator): the answer file for a pasted request.
+/// `POST /licenses/{id}` with `action=answer` (vendor, operator): the answer file for a
+/// pasted request.
 pub async fn answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -81,6 +54,9 @@ pub async fn answer(
     }
     if LicenseId::parse(&id).is_err() {
         return (StatusCode::NOT_FOUND, "no such license").into_response();
+    }
+    if field(&fields, "action") != "answer" {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response();
     }
     match state
         .backend

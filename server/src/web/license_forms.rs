@@ -1,8 +1,10 @@
-//! `/license`'s forms on a self-hosted install (sysadmin): install a pasted token, check in
-//! with the vendor now. A refusal renders the page again with the exact reason.
+//! `/license`'s forms on a self-hosted install (sysadmin), all posted to `/license` with an
+//! `action`: `install` a pasted token, `heartbeat` (check in with the vendor now), `answer`
+//! (import an air-gapped answer file). A refusal renders the page again with the exact reason.
 
 use axum::extract::State;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use tessera_backend::auth::Role;
@@ -10,8 +12,8 @@ use tessera_backend::auth::Role;
 use super::forms::{field, refusal, render, require, Fields};
 use super::AppState;
 
-/// `POST /license/install`.
-pub async fn install(
+/// `POST /license`.
+pub async fn act(
     State(state): State<AppState>,
     parts: Parts,
     Form(fields): Form<Fields>,
@@ -20,28 +22,27 @@ pub async fn install(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
-    let token = field(&fields, "token");
-    match state.backend.install_license(&token, &user.email).await {
-        Ok(view) => {
-            Redirect::to(&format!("/license?done=installed%20({})", view.state)).into_response()
+    let backend = &state.backend;
+    let result = match field(&fields, "action").as_str() {
+        "install" => backend
+            .install_license(&field(&fields, "token"), &user.email)
+            .await
+            .map(|view| format!("installed ({})", view.state)),
+        "heartbeat" => backend
+            .heartbeat_vendor()
+            .await
+            .map(|view| format!("checked in ({})", view.state)),
+        "answer" => backend
+            .import_answer_file(&field(&fields, "answer"))
+            .await
+            .map(|view| format!("answer imported ({})", view.state)),
+        _ => return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response(),
+    };
+    match result {
+        Ok(done) => {
+            Redirect::to(&format!("/license?done={}", done.replace(' ', "%20"))).into_response()
         }
-        // The pasted token is not echoed back into the page.
-        Err(err) => {
-            let (outcome, status) = refusal(err, Vec::new());
-            render(&state, &parts, "/license", outcome, status).await
-        }
-    }
-}
-
-/// `POST /license/heartbeat`.
-pub async fn heartbeat(State(state): State<AppState>, parts: Parts) -> Response {
-    if let Err(refused) = require(&parts, Role::Sysadmin) {
-        return refused.into_response();
-    }
-    match state.backend.heartbeat_vendor().await {
-        Ok(view) => {
-            Redirect::to(&format!("/license?done=checked%20in%20({})", view.state)).into_response()
-        }
+        // Nothing posted is echoed back into the page: a pasted token stays out of it.
         Err(err) => {
             let (outcome, status) = refusal(err, Vec::new());
             render(&state, &parts, "/license", outcome, status).await

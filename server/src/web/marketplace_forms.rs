@@ -1,5 +1,5 @@
-//! `/marketplace/{plugin}`'s forms on a self-hosted install (operators): grant and revoke a
-//! role, through the same turnstile as the API. A refusal (the seat limit included) renders
+//! `/marketplace/{plugin}`'s forms on a self-hosted install (operators), posted to the page
+//! itself: grant and revoke a role, through the same turnstile as the API. A refusal (the seat limit included) renders
 //! the page again with the reason and its status (409 at the limit).
 
 use axum::extract::{Path, State};
@@ -12,10 +12,10 @@ use tessera_backend::auth::Role;
 use super::forms::{field, refusal, render, require, Fields};
 use super::AppState;
 
-/// `POST /marketplace/{plugin}/{grant|revoke}`.
+/// `POST /marketplace/{plugin}` with `action` `grant` or `revoke`.
 pub async fn act(
     State(state): State<AppState>,
-    Path((plugin, action)): Path<(String, String)>,
+    Path(plugin): Path<String>,
     parts: Parts,
     Form(fields): Form<Fields>,
 ) -> Response {
@@ -35,7 +35,7 @@ pub async fn act(
     let (who, role) = (field(&fields, "user"), field(&fields, "role"));
     let backend = &state.backend;
     let actor = user.email;
-    let result = match action.as_str() {
+    let result = match field(&fields, "action").as_str() {
         "grant" => backend
             .grant_seat(&plugin, &who, &role, &actor)
             .await
@@ -44,7 +44,7 @@ pub async fn act(
             .revoke_seat(&plugin, &who, &role, &actor)
             .await
             .map(|revoked| if revoked { "revoked" } else { "not held" }),
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        _ => return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response(),
     };
     let page = format!("/marketplace/{plugin}");
     match result {

@@ -12,7 +12,7 @@ mod key_forms;
 mod license_forms;
 mod marketplace_forms;
 mod metrics;
-mod mode_gate;
+pub mod mode_gate;
 mod public;
 mod server_fn_edges;
 
@@ -107,17 +107,14 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .merge(api::router())
         .route("/licenses/new", post(forms::issue))
-        .route("/licenses/{id}/answer", post(airgap_forms::answer))
+        .route("/licenses/{id}", post(airgap_forms::answer))
         .route("/licenses/{id}/{action}", post(forms::act))
         .route("/keys/{action}", post(key_forms::act))
-        .route("/license/install", post(license_forms::install))
-        .route("/license/heartbeat", post(license_forms::heartbeat))
+        // A page's forms post to the page itself (`action` says which), so a refusal rendered
+        // in reply hydrates at the URL it was rendered for.
+        .route("/license", post(license_forms::act))
         .route("/license/request", get(airgap_forms::request))
-        .route("/license/answer", post(airgap_forms::import))
-        .route(
-            "/marketplace/{plugin}/{action}",
-            post(marketplace_forms::act),
-        )
+        .route("/marketplace/{plugin}", post(marketplace_forms::act))
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

@@ -36,6 +36,15 @@ fn under(path: &str, prefix: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
+/// Whether an install in `mode` serves `path`.
+pub fn serves(mode: Mode, path: &str) -> bool {
+    let lacks = match mode {
+        Mode::Vendor => SELF_HOST_ONLY,
+        Mode::SelfHost => VENDOR_ONLY,
+    };
+    !lacks.iter().any(|p| under(path, p))
+}
+
 fn absent(path: &str, mode: &str) -> Response {
     if path.starts_with("/api/") {
         let body = serde_json::json!({

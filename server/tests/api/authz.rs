@@ -100,8 +100,8 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ),
     (
         "POST",
-        "/licenses/lic_missing/answer",
-        Some((FORM, "request=nope")),
+        "/licenses/lic_missing",
+        Some((FORM, "action=answer&request=nope")),
         Some(Role::Operator),
     ),
     (

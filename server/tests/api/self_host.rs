@@ -44,26 +44,20 @@ fn grant(user: &str, role: &str) -> Value {
 }
 
 /// A self-hosted install's own pages, forms and server functions, and its bearer-only API.
+#[rustfmt::skip]
 const SELF_HOST_ROUTES: &[(&str, &str, crate::authz::Body, crate::authz::Min)] = &[
     ("GET", "/license", None, Some(Role::Viewer)),
-    (
-        "POST",
-        "/api/license_page",
-        Some((crate::authz::FORM, "")),
-        Some(Role::Viewer),
-    ),
-    (
-        "POST",
-        "/license/install",
-        Some((crate::authz::FORM, "token=nope")),
-        Some(Role::Sysadmin),
-    ),
-    (
-        "POST",
-        "/license/heartbeat",
-        Some((crate::authz::FORM, "")),
-        Some(Role::Sysadmin),
-    ),
+    ("GET", "/marketplace", None, Some(Role::Viewer)),
+    ("GET", "/marketplace/booking", None, Some(Role::Viewer)),
+    ("GET", "/license/request", None, Some(Role::Sysadmin)),
+    ("POST", "/api/license_page", Some((crate::authz::FORM, "")), Some(Role::Viewer)),
+    ("POST", "/api/marketplace", Some((crate::authz::FORM, "")), Some(Role::Viewer)),
+    ("POST", "/api/marketplace_plugin", Some((crate::authz::FORM, "plugin=booking")), Some(Role::Viewer)),
+    ("POST", "/license", Some((crate::authz::FORM, "action=install&token=nope")), Some(Role::Sysadmin)),
+    ("POST", "/license", Some((crate::authz::FORM, "action=heartbeat")), Some(Role::Sysadmin)),
+    ("POST", "/license", Some((crate::authz::FORM, "action=answer&answer=nope")), Some(Role::Sysadmin)),
+    ("POST", "/marketplace/booking", Some((crate::authz::FORM, "action=grant&user=u1&role=booking.viewer")), Some(Role::Operator)),
+    ("POST", "/marketplace/booking", Some((crate::authz::FORM, "action=revoke&user=u1&role=booking.viewer")), Some(Role::Operator)),
 ];
 
 const SELF_HOST_BEARER_ONLY: &[(&str, &str, crate::authz::Body)] = &[
@@ -106,7 +100,7 @@ both_engines! {
 
         let claims = host.vendor.claims();
         let good = host.vendor.sign(&claims);
-        let installed = app.post_form("/license/install", &cookie, &[("token", &good)]).await;
+        let installed = app.post_form("/license", &cookie, &[("action", "install"), ("token", &good)]).await;
         assert_eq!(installed.status(), 303);
         assert!(installed.headers()["location"].to_str().unwrap().starts_with("/license?done=installed"));
         let shown = page(cookie.clone()).await;
@@ -116,7 +110,7 @@ both_engines! {
 
         let mut other = host.vendor.claims();
         other.aud = tessera_license::ProductKey::parse("another").unwrap();
-        let refused = app.post_form("/license/install", &cookie, &[("token", &host.vendor.sign(&other))]).await;
+        let refused = app.post_form("/license", &cookie, &[("action", "install"), ("token", &host.vendor.sign(&other))]).await;
         assert_eq!(refused.status(), 422);
         let html = refused.text().await.unwrap();
         assert!(html.contains("is for product &quot;another&quot;") || html.contains("is for product \"another\""), "the refusal names the product");
@@ -138,17 +132,17 @@ both_engines! {
         };
         assert!(get("/marketplace").await.contains("0 / 3 seats"));
         for user in ["ann", "bob", "cyd"] {
-            let granted = app.post_form("/marketplace/booking/grant", &cookie, &[("user", user), ("role", "booking.manager")]).await;
+            let granted = app.post_form("/marketplace/booking", &cookie, &[("action", "grant"), ("user", user), ("role", "booking.manager")]).await;
             assert_eq!(granted.status(), 303, "{user}");
         }
-        let refused = app.post_form("/marketplace/booking/grant", &cookie, &[("user", "dan"), ("role", "booking.manager")]).await;
+        let refused = app.post_form("/marketplace/booking", &cookie, &[("action", "grant"), ("user", "dan"), ("role", "booking.manager")]).await;
         assert_eq!(refused.status(), 409);
         let html = refused.text().await.unwrap();
         assert!(html.contains("pooled seats of plugin"), "the refusal says the seats are taken");
         let page = get("/marketplace/booking").await;
         assert!(page.contains("3 / 3 seats") && page.contains("cyd") && !page.contains(">dan<"));
         // A free role is granted past the limit.
-        let free = app.post_form("/marketplace/booking/grant", &cookie, &[("user", "dan"), ("role", "booking.viewer")]).await;
+        let free = app.post_form("/marketplace/booking", &cookie, &[("action", "grant"), ("user", "dan"), ("role", "booking.viewer")]).await;
         assert_eq!(free.status(), 303);
         // A downgrade to one seat: over, shown, nobody removed.
         let mut smaller = host.vendor.claims();
@@ -156,7 +150,7 @@ both_engines! {
         app.backend.install_license(&host.vendor.sign(&smaller), "test").await.unwrap();
         let over = get("/marketplace/booking").await;
         assert!(over.contains("3 / 1 seats") && over.contains("data-testid=\"over\""), "the over state is shown");
-        let revoked = app.post_form("/marketplace/booking/revoke", &cookie, &[("user", "ann"), ("role", "booking.manager")]).await;
+        let revoked = app.post_form("/marketplace/booking", &cookie, &[("action", "revoke"), ("user", "ann"), ("role", "booking.manager")]).await;
         assert_eq!(revoked.status(), 303);
         assert!(get("/marketplace").await.contains("2 / 1 seats"));
     }
@@ -261,7 +255,21 @@ both_engines! {
         assert_eq!((home.status().as_u16(), home.headers()["location"].to_str().unwrap()), (303, "/license"));
     }
 
+    async fn each_mode_documents_exactly_the_api_it_serves(host: &SelfHostApp) {
+        let spec: Value = client().get(host.app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let paths: Vec<&String> = spec["paths"].as_object().unwrap().keys().collect();
+        assert!(paths.iter().any(|p| *p == "/api/v1/entitlements"), "{paths:?}");
+        assert!(!paths.iter().any(|p| p.starts_with("/api/v1/licenses") || p.contains("heartbeat")), "{paths:?}");
+        for path in paths {
+            let url = host.app.url(&path.replace("{plugin}", "booking"));
+            let status = client().get(url).send().await.unwrap().status().as_u16();
+            assert!(status != 404 || path.contains("{plugin}"), "GET {path} answered {status}");
+        }
+    }
+
     async fn a_vendor_install_has_no_self_host_surfaces(app: &TestApp) {
+        let spec: Value = client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        assert!(spec["paths"].get("/api/v1/entitlements").is_none(), "the vendor does not document the local API");
         let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
         for path in ["/license", "/marketplace", "/marketplace/booking"] {
             let response = client().get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
@@ -322,6 +330,9 @@ mod over_the_network {
             let detail = vendor.backend.license_detail(&issued.license.id).await.unwrap();
             assert_eq!(detail.installs.len(), 1);
             assert_eq!(detail.installs[0].install_id, view.install_id);
+            // It reports the vendor keys it pins, for the vendor's adoption figures.
+            let pinned: Vec<String> = published.keys.iter().map(|k| k.kid.to_string()).collect();
+            assert_eq!(detail.heartbeats[0].accepted_kids.0, pinned);
 
             // The vendor revokes: the next heartbeat turns the install revoked, with no grace.
             vendor.backend.revoke_license(&issued.license.id, "refunded", "test").await.unwrap();
@@ -361,7 +372,7 @@ mod without_a_network {
             let answer_for = |id: String, file: String| {
                 let cookie = cookie.clone();
                 async move {
-                    let response = vendor.post_form(&format!("/licenses/{id}/answer"), &cookie, &[("request", &file)]).await;
+                    let response = vendor.post_form(&format!("/licenses/{id}"), &cookie, &[("action", "answer"), ("request", &file)]).await;
                     let status = response.status().as_u16();
                     let disposition = response.headers().get("content-disposition").map(|v| v.to_str().unwrap().to_string());
                     (status, disposition, response.text().await.unwrap())
@@ -405,7 +416,7 @@ mod without_a_network {
             let file: Value = download.json().await.unwrap();
             assert_eq!(file["kind"], "tessera.heartbeat_request");
             assert_eq!(file["request"]["fingerprint"], "fp-test-deployment");
-            let refused = app.post_form("/license/answer", &cookie, &[("answer", &file.to_string())]).await;
+            let refused = app.post_form("/license", &cookie, &[("action", "answer"), ("answer", &file.to_string())]).await;
             assert_eq!(refused.status(), 422);
             assert!(refused.text().await.unwrap().contains("not a tessera.heartbeat_answer file"));
         }

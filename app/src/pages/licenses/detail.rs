@@ -54,9 +54,10 @@ fn actions(d: &LicenseDetailView, token: &str) -> impl IntoView {
 /// An install with no network brings a request file; its answer (newest token, status) is
 /// downloaded and carried back. Offered for every status: a revocation must reach it too.
 fn airgap_form(d: &LicenseDetailView, token: &str) -> impl IntoView {
-    let action = format!("/licenses/{}/answer", d.summary.id);
+    let action = format!("/licenses/{}", d.summary.id);
     view! {
         <form method="post" action=action class=format!("{BOX} mt-4 space-y-2")><CsrfField token=token.to_string()/>
+            <input type="hidden" name="action" value="answer"/>
             <h2 class="font-semibold">"Answer an air-gapped install"</h2>
             <label for="airgap_request" class="block text-sm">"Paste the install's heartbeat request file"</label>
             <textarea id="airgap_request" name="request" rows="4" required class=INPUT></textarea>

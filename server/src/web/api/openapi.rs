@@ -1,9 +1,12 @@
 //! The OpenAPI 3.1 document for `/api/v1` and a small docs page that renders it.
 
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use tessera_backend::licenses::{MAX_ITEMS, MAX_NAME};
+
+use crate::web::AppState;
 use tessera_license::vocab::{HeartbeatStatus, LicenseKind, LicenseStatus, Scope, StateName, Tier};
 
 /// A string schema whose values are one vocabulary's words (the same list the code uses).
@@ -139,7 +142,16 @@ fn schemas() -> Value {
     })
 }
 
-/// The document.
+/// The document for an install in `mode`: only the paths it serves.
+pub fn spec_for(mode: tessera_backend::config::Mode) -> Value {
+    let mut spec = spec();
+    if let Some(paths) = spec["paths"].as_object_mut() {
+        paths.retain(|path, _| crate::web::mode_gate::serves(mode, path));
+    }
+    spec
+}
+
+/// The document, every path of both modes.
 pub fn spec() -> Value {
     let mut heartbeat = op(
         "Record a heartbeat",
@@ -215,9 +227,9 @@ pub fn paths() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<Value> {
-    Json(spec())
+/// `GET /api/openapi.json`: what this install serves.
+pub async fn document(State(state): State<AppState>) -> Json<Value> {
+    Json(spec_for(state.backend.config().mode))
 }
 
 fn escape(text: &str) -> String {
@@ -227,8 +239,8 @@ fn escape(text: &str) -> String {
 }
 
 /// `GET /api/docs`: the endpoints, their scopes and bodies, rendered from the document.
-pub async fn docs_page() -> Response {
-    let spec = spec();
+pub async fn docs_page(State(state): State<AppState>) -> Response {
+    let spec = spec_for(state.backend.config().mode);
     let mut rows = String::new();
     for (path, ops) in spec["paths"].as_object().into_iter().flatten() {
         for (method, op) in ops.as_object().into_iter().flatten() {
