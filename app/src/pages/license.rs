@@ -130,7 +130,7 @@ fn forms(token: String, page: &LicensePageView) -> impl IntoView {
             <h2 class="mb-2 font-semibold">"No network? Exchange files with the vendor"</h2>
             <p class="text-sm text-slate-600">
                 {installed.then(|| view! { "1. " <a href="/license/request" class="text-indigo-700 hover:underline" download="tessera-heartbeat-request.json">"Download a heartbeat request"</a> })}
-                {(!installed).then(|| "1. Install a token first; then download a heartbeat request here")}
+                {(!installed).then_some("1. Install a token first; then download a heartbeat request here")}
                 " (it holds this install's token: carry it privately). 2. The vendor answers it on the license's page or with "
                 <code>"tessera license answer FILE"</code> ". 3. Paste the answer file here:"
             </p>
