@@ -19,10 +19,11 @@ run: build
 ## test: fmt, clippy, unit + integration tests on SQLite and PostgreSQL, then Playwright
 test: tools system-tools services fmt lint unit e2e
 
-## bench: verification vs raw ed25519-dalek; heartbeat vs /healthz; the list page at 1 M licenses
+## bench: verification vs raw ed25519-dalek; heartbeat, entitlements and seat checks vs /healthz; the list page at 1 M licenses; a sign-in flood
 bench:
 	cargo bench -p tessera-license --bench verify
 	cargo bench -p tessera-server --bench heartbeat
+	cargo bench -p tessera-server --bench entitlements
 	cargo bench -p tessera-server --bench license_list
 	cargo bench -p tessera-server --bench login_flood
 

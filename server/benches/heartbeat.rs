@@ -11,7 +11,7 @@
 
 mod support;
 
-use support::{env_or, Server};
+use support::{env_or, load, MakeRequest, Run, Server};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -57,128 +57,17 @@ async fn seed(config: Config) -> Vec<String> {
     tokens
 }
 
-struct Run {
-    requests: u64,
-    errors: u64,
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-    /// CPU time the server process spent meanwhile.
-    server_cpu: Duration,
-}
-
-/// CPU time (user + system) process `pid` has used so far, from `/proc/<pid>/stat`.
-fn cpu_time(pid: u32) -> Duration {
-    static TICKS_PER_SEC: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let ticks_per_sec = *TICKS_PER_SEC.get_or_init(|| {
-        let out = Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .expect("getconf");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("CLK_TCK")
-    });
-    let stat =
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc stat");
-    // Fields after the parenthesised command name: state is the first, utime the 12th, stime the 13th.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_millis(ticks * 1000 / ticks_per_sec)
-}
-
-impl Run {
-    fn empty() -> Self {
-        Run {
-            requests: 0,
-            errors: 0,
-            latencies: Vec::new(),
-            elapsed: Duration::ZERO,
-            server_cpu: Duration::ZERO,
-        }
-    }
-
-    fn absorb(&mut self, other: Run) {
-        self.requests += other.requests;
-        self.errors += other.errors;
-        self.latencies.extend(other.latencies);
-        self.elapsed += other.elapsed;
-        self.server_cpu += other.server_cpu;
-    }
-
-    /// Server CPU time per request, in µs.
-    fn cpu_per_request(&self) -> f64 {
-        self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
-    }
-
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile(&mut self, p: f64) -> Duration {
-        self.latencies.sort_unstable();
-        let i = ((self.latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        self.latencies.get(i).copied().unwrap_or_default()
-    }
-}
-
 /// `bodies`: heartbeat request bodies, serialised once so the load generator (which shares
 /// the machine with the server) spends its time sending, not building JSON; `None` is `/healthz`.
-async fn load(
-    server: u32,
-    base: &str,
-    bodies: Option<Arc<Vec<bytes::Bytes>>>,
-    duration: Duration,
-    connections: u64,
-) -> Run {
-    let deadline = Instant::now() + duration;
-    let start = Instant::now();
-    let cpu_before = cpu_time(server);
-    let mut tasks = Vec::new();
-    for c in 0..connections {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .build()
-            .unwrap();
-        let (base, bodies) = (base.to_string(), bodies.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut ok, mut errors, mut latencies, mut i) = (0u64, 0u64, Vec::new(), c as usize);
-            while Instant::now() < deadline {
-                let sent = Instant::now();
-                let response = match &bodies {
-                    None => client.get(format!("{base}/healthz")).send().await,
-                    Some(bodies) => {
-                        i = (i + 1) % bodies.len();
-                        client
-                            .post(format!("{base}/api/v1/heartbeat"))
-                            .header("content-type", "application/json")
-                            .body(bodies[i].clone())
-                            .send()
-                            .await
-                    }
-                };
-                match response {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        ok += 1;
-                    }
-                    _ => errors += 1,
-                }
-                latencies.push(sent.elapsed());
-            }
-            (ok, errors, latencies)
-        }));
-    }
-    let mut run = Run::empty();
-    for task in tasks {
-        let (ok, errors, latencies) = task.await.unwrap();
-        run.requests += ok;
-        run.errors += errors;
-        run.latencies.extend(latencies);
-    }
-    run.elapsed = start.elapsed();
-    run.server_cpu = cpu_time(server).saturating_sub(cpu_before);
-    run
+fn requests(base: &str, bodies: Option<Arc<Vec<bytes::Bytes>>>) -> MakeRequest {
+    let base = base.to_string();
+    Arc::new(move |client: &reqwest::Client, i: usize| match &bodies {
+        None => client.get(format!("{base}/healthz")),
+        Some(bodies) => client
+            .post(format!("{base}/api/v1/heartbeat"))
+            .header("content-type", "application/json")
+            .body(bodies[i % bodies.len()].clone()),
+    })
 }
 
 fn main() {
@@ -237,19 +126,23 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let round = Duration::from_secs(1);
-    rt.block_on(load(pid, &base, Some(bodies.clone()), round, connections)); // warm-up
+    let (healthz, heartbeat) = (requests(&base, None), requests(&base, Some(bodies)));
+    rt.block_on(load(pid, heartbeat.clone(), round, connections)); // warm-up
     let (mut health, mut beats) = (Run::empty(), Run::empty());
     let mut ratios = Vec::new();
     for r in 0..seconds {
         let (h, b) = if r % 2 == 0 {
-            let h = rt.block_on(load(pid, &base, None, round, connections));
+            let h = rt.block_on(load(pid, healthz.clone(), round, connections));
             (
                 h,
-                rt.block_on(load(pid, &base, Some(bodies.clone()), round, connections)),
+                rt.block_on(load(pid, heartbeat.clone(), round, connections)),
             )
         } else {
-            let b = rt.block_on(load(pid, &base, Some(bodies.clone()), round, connections));
-            (rt.block_on(load(pid, &base, None, round, connections)), b)
+            let b = rt.block_on(load(pid, heartbeat.clone(), round, connections));
+            (
+                rt.block_on(load(pid, healthz.clone(), round, connections)),
+                b,
+            )
         };
         ratios.push(b.rps() / h.rps());
         health.absorb(h);
@@ -257,17 +150,8 @@ fn main() {
     }
     ratios.sort_by(f64::total_cmp);
     println!("{connections} connections, {seconds} alternating 1 s rounds of each, SQLite, release server");
-    for (name, run) in [("healthz", &mut health), ("heartbeat", &mut beats)] {
-        let (p50, p99) = (run.percentile(0.50), run.percentile(0.99));
-        println!(
-            "{name:<10} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  server CPU {:>5.0} µs/request",
-            run.rps(),
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3,
-            run.errors,
-            run.cpu_per_request()
-        );
-    }
+    health.report("healthz");
+    beats.report("heartbeat");
     println!(
         "ratio heartbeat/healthz = {:.2}, per round {:.2} to {:.2}  (target >= 0.5; heartbeat p99 target < 10 ms; errors target 0)",
         beats.rps() / health.rps(),

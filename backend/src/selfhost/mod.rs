@@ -45,6 +45,10 @@ pub struct SelfHost {
     grace_secs: i64,
     cached: Mutex<Option<(Instant, Arc<InstallView>)>>,
     cached_seats: Mutex<Option<(Instant, Arc<Vec<seats::PluginSeats>>)>>,
+    /// Grants of this instance queue here, in order, before their transaction takes the
+    /// database's lock (which still orders them against other instances): waiting on a
+    /// queue is cheaper than SQLite's busy retries.
+    grants: tokio::sync::Mutex<()>,
 }
 
 impl SelfHost {
@@ -91,6 +95,7 @@ impl SelfHost {
             grace_secs: config.grace_days.saturating_mul(86_400),
             cached: Mutex::new(None),
             cached_seats: Mutex::new(None),
+            grants: tokio::sync::Mutex::new(()),
         }))
     }
 

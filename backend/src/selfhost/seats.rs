@@ -205,8 +205,11 @@ impl Backend {
             subject: format!("{plugin}/{role}"),
             detail: serde_json::json!({ "user": user_id }),
         };
+        let host = self.self_host()?;
+        let queued = host.grants.lock().await;
         let decided = self.store.grant_role(&grant, &check, &audit).await?;
-        self.self_host()?.forget_seats();
+        drop(queued);
+        host.forget_seats();
         let new = match decided {
             Ok(new) => new,
             Err(seats::SeatError::UnknownRole { plugin, role }) => {

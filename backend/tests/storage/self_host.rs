@@ -252,9 +252,12 @@ both_engines! {
         let (backend, vendor) = install(db).await;
         backend.install_license(&vendor.sign(&vendor.claims()), "op").await.unwrap();
         register_booking(&backend).await;
+        // Two instances on the same database: each queues its own grants, and only the
+        // database's lock orders the two queues.
+        let other = db.backend_with(vendor.self_host_config(db)).await;
         let tasks: Vec<_> = (0..12)
             .map(|n| {
-                let backend = backend.clone();
+                let backend = if n % 2 == 0 { backend.clone() } else { other.clone() };
                 tokio::spawn(async move {
                     backend.grant_seat("booking", &format!("user{n}"), "booking.manager", "app").await
                 })
