@@ -66,17 +66,7 @@ impl SelfHost {
             ),
             None => (EMBEDDED_JWKS.to_string(), "embedded at build time".into()),
         };
-        anyhow::ensure!(
-            !text.trim().is_empty(),
-            "self-host mode needs the vendor's public keys: set TESSERA_VENDOR_JWKS to a file \
-             holding the vendor's /.well-known/jwks.json, or build with \
-             TESSERA_BUILD_VENDOR_JWKS"
-        );
-        let jwks: Jwks = serde_json::from_str(&text)
-            .with_context(|| format!("the vendor JWKS ({source}) is not a JWKS document"))?;
-        let keys = KeySet::from_jwks(&jwks)
-            .with_context(|| format!("the vendor JWKS ({source}) holds an unusable key"))?;
-        anyhow::ensure!(!keys.is_empty(), "the vendor JWKS ({source}) holds no key");
+        let keys = pinned_keys(&text, &source)?;
         let product = config
             .product
             .as_deref()
@@ -156,6 +146,22 @@ impl SelfHost {
     }
 }
 
+/// The pinned keys from a JWKS document's text (`source` names it in messages).
+fn pinned_keys(text: &str, source: &str) -> anyhow::Result<KeySet> {
+    anyhow::ensure!(
+        !text.trim().is_empty(),
+        "self-host mode needs the vendor's public keys: set TESSERA_VENDOR_JWKS to a file \
+         holding the vendor's /.well-known/jwks.json, or build with \
+         TESSERA_BUILD_VENDOR_JWKS"
+    );
+    let jwks: Jwks = serde_json::from_str(text)
+        .with_context(|| format!("the vendor JWKS ({source}) is not a JWKS document"))?;
+    let keys = KeySet::from_jwks(&jwks)
+        .with_context(|| format!("the vendor JWKS ({source}) holds an unusable key"))?;
+    anyhow::ensure!(!keys.is_empty(), "the vendor JWKS ({source}) holds no key");
+    Ok(keys)
+}
+
 /// The host part of a URL (`https://erp.example.com:8443/x` → `erp.example.com`).
 fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -227,6 +233,29 @@ mod tests {
             Some("shop.example.com")
         );
         assert_eq!(host_of("https://"), None);
+    }
+
+    #[test]
+    fn the_pinned_keys_come_from_a_jwks_or_start_is_refused_saying_why() {
+        let key = tessera_license::SigningKeyPair::generate(None);
+        let jwks = serde_json::to_string(&Jwks::from_keys([&key.public()])).unwrap();
+        let keys = pinned_keys(&jwks, "test").unwrap();
+        assert!(keys.get(key.kid()).is_some());
+        for (text, why) in [
+            ("", "TESSERA_VENDOR_JWKS"),
+            ("{not json", "not a JWKS document"),
+            (r#"{"keys": []}"#, "holds no key"),
+            (
+                r#"{"keys": [{"kty": "RSA", "crv": "P-256", "x": "AAAA"}]}"#,
+                "unusable key",
+            ),
+        ] {
+            let err = format!("{:#}", pinned_keys(text, "test").unwrap_err());
+            assert!(err.contains(why), "{why:?} not in {err:?}");
+        }
+        // This build embedded nothing (the test suite is built without
+        // TESSERA_BUILD_VENDOR_JWKS), so a self-hosted start without a file is refused.
+        assert!(EMBEDDED_JWKS.trim().is_empty());
     }
 
     #[test]
