@@ -7,9 +7,12 @@
 //! The three loads rotate in one-second rounds so drift in the machine's speed weighs on all
 //! alike. `BENCH_SECONDS` (default 8: rounds of each) and `BENCH_CONNECTIONS` (default 16).
 
+#[path = "support/load.rs"]
+mod load;
 mod support;
 
-use support::{env_or, load, MakeRequest, Run, Server};
+use load::{load, MakeRequest, Run};
+use support::{env_or, Server};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;

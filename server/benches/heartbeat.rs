@@ -9,9 +9,12 @@
 //! both sides alike. `BENCH_SECONDS` (default 8: seconds of each load) and `BENCH_CONNECTIONS`
 //! (default 16) tune the run.
 
+#[path = "support/load.rs"]
+mod load;
 mod support;
 
-use support::{env_or, load, MakeRequest, Run, Server};
+use load::{load, MakeRequest, Run};
+use support::{env_or, Server};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;

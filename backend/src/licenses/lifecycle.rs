@@ -1,5 +1,5 @@
-//! What happens to a license after it is issued: revoke, resend (re-sign), transfer to a new
-//! owner, and the multi-install window. Each change writes its audit row (before/after) in
+//! What happens to a license after it is issued: revoke, resend (re-sign), renew (re-sign
+//! with a later expiry), transfer to a new owner, and the multi-install window. Each change writes its audit row (before/after) in
 //! the same transaction; e-mails follow, and a failed e-mail never undoes the change.
 
 use tessera_license::claims::Customer;
@@ -101,6 +101,50 @@ impl Backend {
             claims,
             token,
             mail_error,
+        })
+    }
+
+    /// Signs the license again with the later expiry `expires_at` (same id, grants and
+    /// support window). The previous token is superseded as renewed: an install that used it
+    /// before is handed the new token at its next heartbeat (or answer file).
+    pub async fn renew_license(&self, id: &str, expires_at: i64, actor: &str) -> Result<Issued> {
+        self.vendor_only()?;
+        let before = self.active_license(id).await?;
+        let old = before.claims.clone();
+        let Some(current) = old.exp else {
+            return Err(Error::invalid("expires: a perpetual license never expires"));
+        };
+        let at = now();
+        if expires_at <= current.max(at) {
+            return Err(Error::invalid(
+                "expires: must be later than the current expiry and than now",
+            ));
+        }
+        let claims = self.new_claims(
+            old.sub.clone(),
+            old.aud.clone(),
+            at,
+            Some(expires_at),
+            old.lic,
+        );
+        let (mut license, token) = self.sign(&claims, at).await?;
+        license.created_at = before.created_at;
+        let audit = event(
+            actor,
+            AuditAction::LicenseRenewed,
+            id,
+            &before,
+            &license_summary(&license),
+        );
+        self.store
+            .replace_token(&license, SupersedeReason::Renewed, &audit)
+            .await?;
+        tracing::info!(license.id = %id, expires_at, "renewed license");
+        Ok(Issued {
+            license: self.get_license(id).await?,
+            claims,
+            token,
+            mail_error: None,
         })
     }
 

@@ -15,7 +15,7 @@ use tessera_license::jws;
 use tessera_license::state::BASE_SUPPORT_SECS;
 use tessera_license::{LicenseId, ProductKey};
 
-pub use request::{IssueInput, IssueRequest, SupportPeriod, MAX_ITEMS, MAX_NAME};
+pub use request::{parse_expiry, IssueInput, IssueRequest, SupportPeriod, MAX_ITEMS, MAX_NAME};
 pub use verify::{verify_token, TokenRefused, Verification};
 
 use crate::mail::Mail;

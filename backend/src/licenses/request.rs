@@ -161,6 +161,11 @@ fn names(field: &str, items: Vec<String>) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// An expiry as typed: a date (`2027-01-31`, midnight UTC) or RFC 3339.
+pub fn parse_expiry(text: &str) -> Result<i64> {
+    expiry(Some(text.to_string()))?.ok_or_else(|| refuse("expires", "required".to_string()))
+}
+
 fn expiry(text: Option<String>) -> Result<Option<i64>> {
     let Some(text) = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
         return Ok(None);

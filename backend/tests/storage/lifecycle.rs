@@ -104,6 +104,34 @@ both_engines! {
         jws::verify(&resent.token, &keys, &VerifyOptions::at(tessera_backend::now())).unwrap();
     }
 
+    async fn a_renewal_resigns_with_a_later_expiry_and_supersedes_the_old_token(db: &TestDb) {
+        let backend = db.backend().await;
+        backend.generate_key(None, "test").await.unwrap();
+        let perpetual = backend.issue_license(&sample_request(), "test").await.unwrap();
+        let refused = backend.renew_license(&perpetual.license.id, tessera_backend::now() + 86_400, "test").await;
+        assert!(matches!(refused, Err(Error::Invalid(ref m)) if m.contains("perpetual")), "{refused:?}");
+
+        let mut request = sample_request();
+        request.kind = tessera_license::LicenseKind::Subscription;
+        request.expires_at = Some(tessera_backend::now() + 10 * 86_400);
+        let issued = backend.issue_license(&request, "test").await.unwrap();
+        let exp = issued.claims.exp.unwrap();
+        let earlier = backend.renew_license(&issued.license.id, exp - 1, "test").await;
+        assert!(matches!(earlier, Err(Error::Invalid(_))), "{earlier:?}");
+        let renewed = backend.renew_license(&issued.license.id, exp + 365 * 86_400, "ops").await.unwrap();
+        assert_eq!(renewed.license.id, issued.license.id);
+        assert_eq!(renewed.claims.exp, Some(exp + 365 * 86_400));
+        assert_eq!(renewed.claims.lic, issued.claims.lic, "the same grants");
+        assert_eq!(renewed.license.expires_at, Some(exp + 365 * 86_400));
+        let superseded = backend.store().superseded_token(&tessera_backend::licenses::token_sha256(&issued.token)).await.unwrap().unwrap();
+        assert_eq!(superseded.reason, tessera_backend::store::SupersedeReason::Renewed);
+        let detail = backend.license_detail(&issued.license.id).await.unwrap();
+        assert_eq!(detail.history[0].action, AuditAction::LicenseRenewed);
+        let revoked = backend.revoke_license(&issued.license.id, "x", "test").await.unwrap();
+        let again = backend.renew_license(&revoked.id, exp + 400 * 86_400, "test").await;
+        assert!(matches!(again, Err(Error::Conflict(_))), "an ended license is not renewed: {again:?}");
+    }
+
     async fn a_transfer_needs_both_confirmations_and_moves_the_same_grants(db: &TestDb) {
         let backend = db.backend().await;
         backend.generate_key(None, "test").await.unwrap();

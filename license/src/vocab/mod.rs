@@ -266,6 +266,8 @@ vocabulary!(
         LicenseResent = "license.resent",
         /// A license moved to another holder.
         LicenseTransferred = "license.transferred",
+        /// A license was signed again with a later expiry.
+        LicenseRenewed = "license.renewed",
         /// Several installs may share a license for a while.
         LicenseMultiInstallWindow = "license.multi_install_window",
         /// A signing key was generated.

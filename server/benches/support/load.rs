@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What one load measured.
+#[derive(Debug)]
 pub struct Run {
     pub requests: u64,
     pub errors: u64,

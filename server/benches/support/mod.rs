@@ -4,10 +4,7 @@
 use std::process::Child;
 
 mod env;
-mod load;
 pub use env::env_or;
-#[allow(unused_imports, reason = "each benchmark uses part of it")]
-pub use load::{cpu_time, load, MakeRequest, Run};
 
 /// The `tessera serve` child process; killed (and reaped) when dropped.
 pub struct Server(pub Child);

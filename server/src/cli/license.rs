@@ -32,6 +32,15 @@ pub(super) enum LicenseCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Renew a license: sign it again with a later expiry. Installs that used it rotate the
+    /// new token in at their next heartbeat; the token is the last line of stdout.
+    Renew {
+        /// The license id.
+        id: String,
+        /// The new expiry: a date (2027-01-31) or RFC 3339.
+        #[arg(long)]
+        expires: String,
+    },
     /// Revoke a license at once (installs stop at their next heartbeat; no grace).
     Revoke {
         /// The license id.
@@ -175,6 +184,20 @@ pub(super) async fn run(cmd: LicenseCommand, config: Config) -> anyhow::Result<E
                 }
                 None => println!("{answer}"),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        LicenseCommand::Renew { id, expires } => {
+            let expires_at = tessera_backend::licenses::parse_expiry(&expires)?;
+            let backend = super::connect(config).await?;
+            let renewed = backend
+                .renew_license(&id, expires_at, &super::cli_actor())
+                .await?;
+            println!(
+                "renewed {} until {}",
+                renewed.license.id,
+                super::format_time(expires_at)
+            );
+            println!("{}", renewed.token);
             Ok(ExitCode::SUCCESS)
         }
         LicenseCommand::Revoke { id, reason } => {

@@ -227,6 +227,11 @@ pub(crate) const BEARER_ONLY: &[(&str, &str, Body)] = &[
         "/api/v1/licenses/lic_missing/resend",
         Some((JSON, "{}")),
     ),
+    (
+        "POST",
+        "/api/v1/licenses/lic_missing/renew",
+        Some((JSON, r#"{"expires_at":"2030-01-01"}"#)),
+    ),
 ];
 
 fn allowed(min: Min, role: Option<Role>) -> bool {

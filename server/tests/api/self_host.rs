@@ -289,33 +289,42 @@ both_engines! {
 mod over_the_network {
     use super::*;
     use tessera_backend::testing::{Engine, TestDb};
+    use tessera_backend::Backend;
     use tessera_license::vocab::StateName;
+
+    /// A self-hosted install of `vendor`'s product `studio`: its own database, the vendor's
+    /// keys pinned, heartbeating to the vendor's URL.
+    pub(super) async fn install_of(vendor: &TestApp) -> (TestDb, Backend, tempfile::NamedTempFile) {
+        let jwks = tempfile::NamedTempFile::new().unwrap();
+        let published = vendor.backend.jwks().await.unwrap();
+        std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
+        let engine = match vendor.backend.store().backend_name() {
+            "postgres" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        };
+        let db = TestDb::new(engine).await;
+        let config = tessera_backend::Config {
+            mode: tessera_backend::config::Mode::SelfHost,
+            vendor_jwks: Some(jwks.path().to_path_buf()),
+            vendor_url: Some(vendor.base.clone()),
+            product: Some("studio".into()),
+            ..db.config()
+        };
+        let install = db.backend_with(config).await;
+        (db, install, jwks)
+    }
+
+    fn localhost_license() -> tessera_backend::licenses::IssueRequest {
+        let mut request = crate::helpers::sample_license();
+        request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
+        request.features = vec!["sso".into()];
+        request
+    }
 
     both_engines! {
         async fn an_install_heartbeats_to_its_vendor_who_sees_it_and_whose_revocation_lands_at_once(vendor: &TestApp) {
-            // The vendor issues a license for the install's product and host.
-            let mut request = crate::helpers::sample_license();
-            request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
-            request.features = vec!["sso".into()];
-            let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
-            let jwks = tempfile::NamedTempFile::new().unwrap();
-            let published = vendor.backend.jwks().await.unwrap();
-            std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
-
-            // The install: its own database, the vendor's keys pinned, the vendor's URL.
-            let engine = match vendor.backend.store().backend_name() {
-                "postgres" => Engine::Postgres,
-                _ => Engine::Sqlite,
-            };
-            let db = TestDb::new(engine).await;
-            let config = tessera_backend::Config {
-                mode: tessera_backend::config::Mode::SelfHost,
-                vendor_jwks: Some(jwks.path().to_path_buf()),
-                vendor_url: Some(vendor.base.clone()),
-                product: Some("studio".into()),
-                ..db.config()
-            };
-            let install = db.backend_with(config).await;
+            let issued = vendor.backend.issue_license(&localhost_license(), "test").await.unwrap();
+            let (_db, install, _jwks) = install_of(vendor).await;
             install.install_license(&issued.token, "operator").await.unwrap();
 
             let view = install.heartbeat_vendor().await.unwrap();
@@ -325,12 +334,12 @@ mod over_the_network {
             let verdict = view.verdict.as_ref().unwrap();
             assert_eq!((verdict.status.as_str(), verdict.via.as_str()), ("active", "network"));
 
-            // The vendor's panel shows the install by its id.
+            // The vendor's panel shows the install by its id, with the keys it pins.
             vendor.backend.flush_heartbeats().await.unwrap();
             let detail = vendor.backend.license_detail(&issued.license.id).await.unwrap();
             assert_eq!(detail.installs.len(), 1);
             assert_eq!(detail.installs[0].install_id, view.install_id);
-            // It reports the vendor keys it pins, for the vendor's adoption figures.
+            let published = vendor.backend.jwks().await.unwrap();
             let pinned: Vec<String> = published.keys.iter().map(|k| k.kid.to_string()).collect();
             assert_eq!(detail.heartbeats[0].accepted_kids.0, pinned);
 
@@ -339,6 +348,32 @@ mod over_the_network {
             let revoked = install.heartbeat_vendor().await.unwrap();
             assert_eq!(revoked.state, StateName::Revoked);
             assert!(!revoked.effective.has_feature("sso"));
+        }
+
+        async fn a_renewal_reaches_a_dormant_install_and_brings_it_back(vendor: &TestApp) {
+            let mut request = localhost_license();
+            request.kind = tessera_license::LicenseKind::Subscription;
+            request.expires_at = Some(tessera_backend::now() + 30 * 86_400);
+            let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
+            let exp = issued.claims.exp.unwrap();
+            let (db, install, _jwks) = install_of(vendor).await;
+            install.install_license(&issued.token, "operator").await.unwrap();
+            install.heartbeat_vendor().await.unwrap();
+            vendor.backend.flush_heartbeats().await.unwrap();
+
+            // The install has lived past expiry and grace: dormant, whatever the clock says.
+            db.store().await.raise_latest_seen(exp + 15 * 86_400).await.unwrap();
+            assert_eq!(install.install_view_now().await.unwrap().state, StateName::Dormant);
+
+            // Renewed a second later (installs seen before the renewal get the new token).
+            tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+            let renewed_until = exp + 365 * 86_400;
+            vendor.backend.renew_license(&issued.license.id, renewed_until, "test").await.unwrap();
+            let back = install.heartbeat_vendor().await.unwrap();
+            assert_eq!(back.state, StateName::Active);
+            assert_eq!(back.claims.as_ref().unwrap().exp, Some(renewed_until));
+            assert!(back.verdict.as_ref().unwrap().rotated);
+            assert!(back.effective.has_feature("sso"));
         }
     }
 }

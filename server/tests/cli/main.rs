@@ -126,6 +126,7 @@ fn every_command_has_help() {
         &["license", "issue"],
         &["license", "verify"],
         &["license", "answer"],
+        &["license", "renew"],
     ];
     for command in commands {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))

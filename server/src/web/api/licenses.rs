@@ -138,3 +138,27 @@ pub async fn resend(
             .into(),
     ))
 }
+
+/// The body of a renewal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewBody {
+    /// A date (`2027-01-31`) or RFC 3339.
+    expires_at: String,
+}
+
+/// `POST /api/v1/licenses/{id}/renew`: signed again with a later expiry.
+pub async fn renew(
+    State(state): State<AppState>,
+    Bearer(caller): Bearer,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RenewBody>,
+) -> Result<Json<IssuedJson>, ApiError> {
+    caller.require(WRITE)?;
+    let expires_at = tessera_backend::licenses::parse_expiry(&body.expires_at)?;
+    let renewed = state
+        .backend
+        .renew_license(&id, expires_at, &caller.actor())
+        .await?;
+    Ok(Json(renewed.into()))
+}

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/revoke", post(licenses::revoke))
         .route("/api/v1/licenses/{id}/transfer", post(licenses::transfer))
         .route("/api/v1/licenses/{id}/resend", post(licenses::resend))
+        .route("/api/v1/licenses/{id}/renew", post(licenses::renew))
         .route("/api/v1/entitlements", get(selfhost::entitlements))
         .route(
             "/api/v1/plugins/{plugin}",

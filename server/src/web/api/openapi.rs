@@ -135,6 +135,8 @@ fn schemas() -> Value {
             "error": { "type": "string", "const": "seat_limit_reached" }, "message": { "type": "string" },
             "plugin": { "type": "string" }, "role": { "type": ["string", "null"], "description": "The role whose own count is exhausted; null when the plugin's pool is." },
             "limit": { "type": "integer" }, "used": { "type": "integer" } } },
+        "RenewRequest": { "type": "object", "additionalProperties": false, "required": ["expires_at"], "properties": {
+            "expires_at": { "type": "string", "description": "Later than the current expiry and than now: RFC 3339 or a date (midnight UTC). A perpetual license cannot be renewed (422)." } } },
         "RevokeRequest": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } },
         "TransferRequest": { "type": "object", "required": ["email", "company", "confirm_revocation", "confirm_new_owner"], "properties": {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
@@ -199,6 +201,7 @@ pub fn spec() -> Value {
             "/api/v1/licenses/{id}": { "get": get },
             "/api/v1/licenses/{id}/revoke": { "post": with_id(op("Revoke a license", Some(Scope::LicensesWrite), Some("RevokeRequest"), ("200", "License"))) },
             "/api/v1/licenses/{id}/transfer": { "post": with_id(op("Transfer a license to a new owner", Some(Scope::LicensesWrite), Some("TransferRequest"), ("201", "Issued"))) },
+            "/api/v1/licenses/{id}/renew": { "post": with_id(op("Renew: sign again with a later expiry (installs that used the license rotate the new token in)", Some(Scope::LicensesWrite), Some("RenewRequest"), ("200", "Issued"))) },
             "/api/v1/licenses/{id}/resend": { "post": with_id(op("Re-sign and e-mail a license", Some(Scope::LicensesWrite), None, ("200", "Issued"))) },
             "/api/v1/entitlements": { "get": op("Self-hosted: the entitlements in force", Some(Scope::EntitlementsRead), None, ("200", "Entitlements")) },
             "/api/v1/plugins/{plugin}": {
