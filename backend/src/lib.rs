@@ -14,6 +14,7 @@ pub mod config;
 pub mod crypto;
 pub mod dashboard;
 pub mod error;
+pub mod events;
 pub mod heartbeat;
 mod heartbeat_writer;
 pub mod input;

@@ -6,6 +6,7 @@ use tessera_license::claims::Customer;
 use tessera_license::{jws, Email, LicenseId};
 
 use super::{invalid, license_summary, messages, token_sha256, Issued};
+use crate::events::{license_event, LicenseEventType, Source};
 use crate::store::{AuditAction, AuditEvent, LicenseRow, LicenseStatus, SupersedeReason};
 use crate::{now, Backend, Error, Result};
 
@@ -62,8 +63,15 @@ impl Backend {
         let before = self.active_license(id).await?;
         let after = serde_json::json!({ "status": LicenseStatus::Revoked, "reason": reason });
         let audit = event(actor, AuditAction::LicenseRevoked, id, &before, &after);
+        let outbox = license_event(
+            LicenseEventType::Revoked,
+            &before,
+            Source::of_actor(actor),
+            serde_json::json!({ "reason": reason }),
+            audit.at,
+        );
         self.store
-            .end_license(id, LicenseStatus::Revoked, reason, &audit)
+            .end_license(id, LicenseStatus::Revoked, reason, &audit, &[outbox])
             .await?;
         tracing::info!(license.id = %id, "revoked license");
         self.get_license(id).await
@@ -92,8 +100,15 @@ impl Backend {
             &before,
             &license_summary(&license),
         );
+        let outbox = license_event(
+            LicenseEventType::Resent,
+            &license,
+            Source::of_actor(actor),
+            serde_json::json!({}),
+            audit.at,
+        );
         self.store
-            .replace_token(&license, SupersedeReason::Resent, &audit)
+            .replace_token(&license, SupersedeReason::Resent, &audit, &[outbox])
             .await?;
         let mail_error = self.deliver(&messages::resent(&claims, &token)).await;
         Ok(Issued {
@@ -136,8 +151,15 @@ impl Backend {
             &before,
             &license_summary(&license),
         );
+        let outbox = license_event(
+            LicenseEventType::Renewed,
+            &license,
+            Source::of_actor(actor),
+            serde_json::json!({ "expires_at": expires_at, "previous_expires_at": current }),
+            audit.at,
+        );
         self.store
-            .replace_token(&license, SupersedeReason::Renewed, &audit)
+            .replace_token(&license, SupersedeReason::Renewed, &audit, &[outbox])
             .await?;
         tracing::info!(license.id = %id, expires_at, "renewed license");
         Ok(Issued {
@@ -191,7 +213,19 @@ impl Backend {
                 detail: serde_json::json!({ "after": license_summary(&license), "transferred_from": id }),
             },
         ];
-        self.store.transfer_license(id, &license, &audits).await?;
+        let outbox = license_event(
+            LicenseEventType::Transferred,
+            &before,
+            Source::of_actor(actor),
+            serde_json::json!({
+                "to_license_id": license.id,
+                "to_customer": { "email": license.customer_email, "company": license.company },
+            }),
+            at,
+        );
+        self.store
+            .transfer_license(id, &license, &audits, &[outbox])
+            .await?;
         tracing::info!(license.id = %id, license.new_id = %license.id, "transferred license");
         let mut failures = Vec::new();
         failures.extend(

@@ -11,8 +11,8 @@ use super::chain::ChainHead;
 use super::license_query::{cursor_of, filter, keyset};
 pub use super::license_query::{LicenseCursor, LicensePage, LicenseQuery, COUNT_CAP};
 use super::{
-    bind_all, conflict_or, AuditAction, AuditEvent, Bind, LicenseRow, RowsAffected, SqlStore,
-    StoreError, StoreResult,
+    bind_all, conflict_or, AuditAction, AuditEvent, Bind, LicenseRow, OutboxEvent, RowsAffected,
+    SqlStore, StoreError, StoreResult,
 };
 use super::{list_column, placeholders};
 
@@ -39,6 +39,7 @@ pub trait LicenseStore {
         status: LicenseStatus,
         reason: &str,
         audit: &AuditEvent,
+        events: &[OutboxEvent],
     ) -> StoreResult<()>;
     /// Records a re-signed token (resend, renewal): kid, hash, claims and signing time.
     /// Re-signed: the license's new token replaces the current one, which is recorded as
@@ -48,6 +49,7 @@ pub trait LicenseStore {
         license: &LicenseRow,
         why: SupersedeReason,
         audit: &AuditEvent,
+        events: &[OutboxEvent],
     ) -> StoreResult<()>;
     /// Marks `old_id` transferred to `new` and inserts `new`, atomically.
     async fn transfer_license(
@@ -55,6 +57,7 @@ pub trait LicenseStore {
         old_id: &str,
         new: &LicenseRow,
         audits: &[AuditEvent],
+        events: &[OutboxEvent],
     ) -> StoreResult<()>;
     /// Opens (or extends) the window in which several installs may share the license.
     async fn set_multi_install_until(
@@ -275,6 +278,7 @@ where
         status: LicenseStatus,
         reason: &str,
         audit: &AuditEvent,
+        events: &[OutboxEvent],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -291,6 +295,7 @@ where
             return Err(StoreError::Conflict(format!("license {id} is not active")));
         }
         self.append_audit(&mut tx, audit).await?;
+        self.append_outbox(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -300,6 +305,7 @@ where
         l: &LicenseRow,
         why: SupersedeReason,
         audit: &AuditEvent,
+        events: &[OutboxEvent],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -332,6 +338,7 @@ where
             )));
         }
         self.append_audit(&mut tx, audit).await?;
+        self.append_outbox(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -341,6 +348,7 @@ where
         old_id: &str,
         new: &LicenseRow,
         audits: &[AuditEvent],
+        events: &[OutboxEvent],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -358,6 +366,7 @@ where
         }
         Self::insert_license_in(&mut tx, new).await?;
         self.append_audits(&mut tx, audits).await?;
+        self.append_outbox(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -14,6 +14,7 @@ mod keys;
 mod license_query;
 mod license_record;
 mod licenses;
+mod outbox;
 mod seats;
 mod superseded;
 mod users;
@@ -37,6 +38,7 @@ pub use keys::KeyStore;
 pub use licenses::{
     LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
 };
+pub use outbox::{OutboxBacklog, OutboxEvent, OutboxRow, OutboxStore};
 pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
 pub use users::{AccountChange, UserStore};
@@ -188,6 +190,7 @@ pub trait Store:
     + SupersededStore
     + InstallStore
     + SeatStore
+    + OutboxStore
 {
 }
 
@@ -202,6 +205,7 @@ impl<T> Store for T where
         + SupersededStore
         + InstallStore
         + SeatStore
+        + OutboxStore
 {
 }
 

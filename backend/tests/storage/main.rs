@@ -8,6 +8,7 @@ mod keys;
 mod licenses;
 mod lifecycle;
 mod listing;
+mod outbox;
 mod self_host;
 mod smtp;
 mod users;
