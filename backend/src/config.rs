@@ -79,6 +79,11 @@ pub struct Config {
     pub heartbeat_interval: Interval,
     /// Self-host: days an expired license keeps working before it goes dormant (default 14).
     pub grace_days: i64,
+    /// NATS server to publish license events to (JetStream), e.g. `nats://127.0.0.1:4222`.
+    /// Without it events are still recorded in the outbox, and wait.
+    pub nats_url: Option<String>,
+    /// A NATS credentials file (`.creds`) for `nats_url`.
+    pub nats_credentials: Option<PathBuf>,
 }
 
 /// A duration written `2s`, `15m`, `24h`, `7d` or as plain seconds.
@@ -234,6 +239,8 @@ impl Default for Config {
             fingerprint: None,
             heartbeat_interval: Interval(std::time::Duration::from_secs(86_400)),
             grace_days: 14,
+            nats_url: None,
+            nats_credentials: None,
         }
     }
 }

@@ -53,7 +53,7 @@ impl JetStream {
         let mut options = async_nats::ConnectOptions::new()
             .name("tessera")
             .connection_timeout(Duration::from_secs(5))
-            .retry_on_initial_connect();
+            .request_timeout(Some(Duration::from_secs(5)));
         if let Some(path) = credentials {
             options = options
                 .credentials_file(path)

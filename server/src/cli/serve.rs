@@ -48,6 +48,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .self_host()
         .is_ok()
         .then(|| tokio::spawn(heartbeats(backend.clone(), stopping.clone())));
+    let publisher = tokio::spawn(publish_events(backend.clone(), stopping.clone()));
     let jobs = tokio::spawn(nightly(backend.clone(), stopping));
     let stop = async {
         let signal = signals.requested().await;
@@ -55,7 +56,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     };
     let served = crate::web::serve(backend.clone(), listener, stop, drain).await;
     stop_jobs.stop();
-    for job in std::iter::once(jobs).chain(heartbeats) {
+    for job in [jobs, publisher].into_iter().chain(heartbeats) {
         if let Err(err) = job.await {
             tracing::error!(error = %err, "a background job failed while stopping");
         }
@@ -121,5 +122,53 @@ async fn heartbeats(backend: Backend, mut stopping: Stopping) {
             () = tokio::time::sleep(next_heartbeat_delay(interval, failures)) => {}
             () = stopping.fired() => return,
         }
+    }
+}
+
+/// Publishes the outbox to NATS JetStream while this instance holds the publishing lease
+/// (one instance at a time; another takes over within the lease when it stops). Idle, it
+/// looks every half second; after a failure it waits 1 s, doubling up to 30 s.
+async fn publish_events(backend: Backend, mut stopping: Stopping) {
+    let Some(url) = backend.config().nats_url.clone() else {
+        tracing::info!("no TESSERA_NATS_URL: events are recorded in the outbox and wait");
+        return;
+    };
+    let credentials = backend.config().nats_credentials.clone();
+    let holder = format!("{}-{}", std::process::id(), tessera_backend::now());
+    let mut sink = None;
+    let mut failures = 0u32;
+    loop {
+        if sink.is_none() {
+            match tessera_events::JetStream::connect(&url, credentials.as_deref()).await {
+                Ok(connected) => sink = Some(connected),
+                Err(err) => tracing::warn!(error = %err, "NATS is not reachable; events wait"),
+            }
+        }
+        let outcome = match &sink {
+            Some(sink) => backend.publish_outbox(sink, &holder, 256).await,
+            None => Err(tessera_backend::Error::Conflict(
+                "no NATS connection".into(),
+            )),
+        };
+        let wait = match outcome {
+            Ok(done) if done.events == 256 => Duration::ZERO,
+            Ok(done) => {
+                failures = 0;
+                let idle = if done.standby { 5_000 } else { 500 };
+                Duration::from_millis(idle)
+            }
+            Err(err) => {
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %err, "publishing events failed; retrying");
+                Duration::from_secs(1u64 << failures.min(5)).min(Duration::from_secs(30))
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = stopping.fired() => break,
+        }
+    }
+    if let Err(err) = backend.release_outbox_lease(&holder).await {
+        tracing::warn!(error = %err, "could not release the outbox lease");
     }
 }

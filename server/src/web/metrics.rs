@@ -219,6 +219,23 @@ pub async fn endpoint(
         "Heartbeats refused by the per-license and per-IP limits.",
         backend.rate_limit_refusals(),
     );
+    if let Ok(backlog) = backend.outbox_backlog().await {
+        gauge(
+            &mut out,
+            "tessera_outbox_backlog",
+            "Events recorded and not yet published.",
+            backlog.count as f64,
+        );
+        let age = backlog
+            .oldest
+            .map_or(0, |at| (tessera_backend::now() - at).max(0));
+        gauge(
+            &mut out,
+            "tessera_outbox_oldest_age_seconds",
+            "Age of the oldest unpublished event (0 when none waits).",
+            age as f64,
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,

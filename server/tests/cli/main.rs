@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod events;
 mod interop;
 mod json_shapes;
 mod keys_and_licenses;
