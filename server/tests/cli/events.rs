@@ -80,21 +80,18 @@ impl Drop for Nats {
     }
 }
 
-/// Every message in the stream, read by nats-py through a new durable consumer.
+/// Every message in the stream, read by nats-py through a new durable consumer, each payload
+/// validated by jsonschema against `docs/events/license-event.v1.json`.
 fn read_stream(nats: &Nats) -> Vec<Value> {
-    let script: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "support",
-        "read_events.py",
-    ]
-    .iter()
-    .collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/support/read_events.py");
+    let schema = root.join("../docs/events/license-event.v1.json");
     let durable = format!("reader{}", rand::random::<u32>());
     let out = Command::new("python3")
         .arg(script)
         .arg(nats.url())
         .arg(durable)
+        .arg(schema)
         .output()
         .unwrap();
     assert!(
