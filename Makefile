@@ -24,6 +24,7 @@ bench:
 	cargo bench -p tessera-license --bench verify
 	cargo bench -p tessera-server --bench heartbeat
 	cargo bench -p tessera-server --bench entitlements
+	cargo bench -p tessera-server --bench events
 	cargo bench -p tessera-server --bench license_list
 	cargo bench -p tessera-server --bench login_flood
 

@@ -144,6 +144,19 @@ pub struct Published {
     pub standby: bool,
 }
 
+/// Debug builds only: `TESSERA_DEBUG_PAUSE_BEFORE_MARK_MS` holds the publisher between the
+/// broker's acknowledgement and the row's mark, so a test can kill the process in that
+/// window. Release builds have no such pause.
+async fn pause_before_mark() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("TESSERA_DEBUG_PAUSE_BEFORE_MARK_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
 impl Backend {
     /// Publishes waiting events to `sink` in commit order, up to `batch`, if this instance
     /// (`holder`) holds the publishing lease. Stops at the first failure, which is recorded
@@ -172,6 +185,7 @@ impl Backend {
                 .await
             {
                 Ok(Stored { duplicate, .. }) => {
+                    pause_before_mark().await;
                     self.store.mark_published(&event.id, now()).await?;
                     done.events += 1;
                     done.duplicates += usize::from(duplicate);

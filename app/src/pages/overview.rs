@@ -67,14 +67,19 @@ fn cards(o: Overview) -> impl IntoView {
         None => view! { <span class="text-emerald-700">{format!("Verifies ({} rows)", o.audit_rows)}</span> }.into_any(),
         Some(seq) => view! { <span class="text-rose-700">{format!("Broken at row {seq}")}</span> }.into_any(),
     };
+    let events = match o.oldest_event_age {
+        None => "all published".to_string(),
+        Some(age) => format!("{} waiting, oldest {age} s", o.events_waiting),
+    };
     view! {
-        <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
             <Card label="Licenses issued"><span data-testid="license-count">{o.licenses}</span></Card>
             <Card label="Active signing key">
                 <span class="font-mono text-base">{o.active_kid.unwrap_or_else(|| "none".into())}</span>
             </Card>
             <Card label="Audit chain">{audit}</Card>
             <Card label="Database"><span class="text-base">{o.database}</span></Card>
+            <Card label="License events"><span class="text-base" data-testid="events-waiting">{events}</span></Card>
         </div>
     }
 }

@@ -42,6 +42,18 @@ both_engines! {
         assert!(page.contains("The e-mail or password is not right."));
     }
 
+    async fn the_overview_shows_how_many_license_events_wait(app: &TestApp) {
+        let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
+        let overview = || async {
+            client().get(app.url("/")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap()
+        };
+        assert!(overview().await.contains("all published"));
+        let issued = app.backend.issue_license(&crate::helpers::sample_license(), "test").await.unwrap();
+        app.backend.revoke_license(&issued.license.id, "test", "test").await.unwrap();
+        // No broker in this test: the event waits.
+        assert!(overview().await.contains("1 waiting, oldest"));
+    }
+
     async fn navigation_and_server_functions_follow_the_role(app: &TestApp) {
         let viewer = app.cookie_for(Role::Viewer).await;
         let html = client().get(app.url("/")).header("cookie", &viewer).send().await.unwrap().text().await.unwrap();

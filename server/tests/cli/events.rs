@@ -244,6 +244,33 @@ both_engines! {
     }
 }
 
+both_engines! {
+    async fn a_publisher_killed_between_the_ack_and_the_mark_is_deduplicated_on_restart(cli: &Cli) {
+        let nats = Nats::new();
+        let url = nats.url();
+        let paused = [("TESSERA_NATS_URL", url.as_str()), ("TESSERA_DEBUG_PAUSE_BEFORE_MARK_MS", "60000")];
+        let (mut server, _, _log) = start_serving(&cli.db, &paused).await;
+        cli.issue(&[]);
+        cli.ok(&["license", "revoke", &license_id(cli), "--reason", "test"]);
+        // The broker has the event; the publisher sits before marking it.
+        assert_eq!(messages(&nats, 1).await.len(), 1);
+        let pid = server.id().unwrap().to_string();
+        assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+        server.wait().await.unwrap();
+        assert_eq!(cli.db.store().await.outbox_backlog().await.unwrap().count, 1, "not marked");
+
+        let (mut again, _, log) = start_serving(&cli.db, &[("TESSERA_NATS_URL", url.as_str())]).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
+        // The dead instance's lease runs out (30 s); then the event is published again.
+        while cli.db.store().await.outbox_backlog().await.unwrap().count > 0 {
+            assert!(tokio::time::Instant::now() < deadline, "the event was never marked");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert_eq!(ids(&read_stream(&nats)), outbox(&cli.db).await, "the broker kept one copy");
+        stop_and_read(&mut again, &log).await;
+    }
+}
+
 mod on_postgresql {
     use super::*;
 

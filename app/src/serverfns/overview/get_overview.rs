@@ -2,7 +2,8 @@ use leptos::prelude::*;
 
 use super::Overview;
 
-/// License and key counts and the audit chain's health. Any signed-in role.
+/// License and key counts, the audit chain's health and the event backlog. Any signed-in
+/// role.
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {
     use crate::serverfns::guard::{authorise, map_error};
@@ -18,7 +19,12 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
             ChainStatus::Intact { rows } => (rows, None),
             ChainStatus::Broken { seq, .. } => (seq - 1, Some(seq)),
         };
+    let backlog = backend.outbox_backlog().await.map_err(map_error)?;
     Ok(Overview {
+        events_waiting: backlog.count,
+        oldest_event_age: backlog
+            .oldest
+            .map(|at| (tessera_backend::now() - at).max(0)),
         licenses,
         active_kid: keys
             .iter()

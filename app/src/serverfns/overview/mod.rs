@@ -15,4 +15,7 @@ pub struct Overview {
     pub audit_broken_at: Option<i64>,
     pub audit_rows: i64,
     pub database: String,
+    /// License events recorded and not yet published, and the oldest one's age in seconds.
+    pub events_waiting: i64,
+    pub oldest_event_age: Option<i64>,
 }
