@@ -30,6 +30,7 @@ pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod time;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -130,21 +130,23 @@ impl Engine for PostgresStore {
 #[cfg(test)]
 mod tests {
     use tessera_license::vocab::{
-        AnomalyKind, AuditAction, KeyStatus, LicenseKind, LicenseStatus, Role, SupersedeReason,
-        Tier,
+        AnomalyKind, AuditAction, DeliveryStatus, KeyStatus, LicenseKind, LicenseStatus, Role,
+        SupersedeReason, Tier,
     };
 
-    const SQLITE: [&str; 4] = [
+    const SQLITE: [&str; 5] = [
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../migrations/sqlite/0003_trust.sql"),
         include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
         include_str!("../../../migrations/sqlite/0005_self_host.sql"),
+        include_str!("../../../migrations/sqlite/0007_webhooks.sql"),
     ];
-    const POSTGRES: [&str; 4] = [
+    const POSTGRES: [&str; 5] = [
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
         include_str!("../../../migrations/postgres/0003_trust.sql"),
         include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
         include_str!("../../../migrations/postgres/0005_self_host.sql"),
+        include_str!("../../../migrations/postgres/0007_webhooks.sql"),
     ];
 
     /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.
@@ -182,6 +184,7 @@ mod tests {
             ("status", sorted(KeyStatus::spellings())),
             ("role", sorted(Role::spellings())),
             ("reason", sorted(SupersedeReason::spellings())),
+            ("status", sorted(DeliveryStatus::spellings())),
         ];
         for (engine, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
             let sql = files.concat();

@@ -18,6 +18,7 @@ mod outbox;
 mod seats;
 mod superseded;
 mod users;
+mod webhooks;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use outbox::{OutboxBacklog, OutboxEvent, OutboxRow, OutboxStore};
 pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
 pub use users::{AccountChange, UserStore};
+pub use webhooks::{Attempt, DeliveryRow, DueDelivery, EndpointRow, WebhookStore};
 
 pub use tessera_license::vocab::{
     AnomalyKind, AuditAction, Freshness, KeyStatus, LicenseSort, LicenseStatus, Role, StatusFilter,
@@ -191,6 +193,7 @@ pub trait Store:
     + InstallStore
     + SeatStore
     + OutboxStore
+    + WebhookStore
 {
 }
 
@@ -206,6 +209,7 @@ impl<T> Store for T where
         + InstallStore
         + SeatStore
         + OutboxStore
+        + WebhookStore
 {
 }
 

@@ -228,6 +228,20 @@ vocabulary!(
         EntitlementsRead = "entitlements:read",
         /// Register plugin roles and grant or revoke them (a self-hosted install).
         SeatsWrite = "seats:write",
+        /// Add, list, enable and disable webhook endpoints; redeliver.
+        WebhooksManage = "webhooks:manage",
+    }
+);
+
+vocabulary!(
+    /// Where a webhook delivery stands.
+    DeliveryStatus, "delivery status", {
+        /// Waiting for its next attempt.
+        Pending = pending,
+        /// The endpoint answered 2xx.
+        Delivered = delivered,
+        /// Every attempt of the schedule failed.
+        Failed = failed,
     }
 );
 
@@ -302,6 +316,14 @@ vocabulary!(
         SeatGranted = "seat.granted",
         /// A plugin role was taken from a user.
         SeatRevoked = "seat.revoked",
+        /// A webhook endpoint was added.
+        WebhookAdded = "webhook.added",
+        /// A webhook endpoint was enabled.
+        WebhookEnabled = "webhook.enabled",
+        /// A webhook endpoint was disabled.
+        WebhookDisabled = "webhook.disabled",
+        /// A webhook delivery was sent again by an operator.
+        WebhookRedelivered = "webhook.redelivered",
     }
 );
 

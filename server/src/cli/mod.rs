@@ -10,6 +10,7 @@ mod keys;
 mod license;
 mod listing;
 mod serve;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,9 @@ enum Command {
     /// Verify the audit log's hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The vendor's own endpoints for license events (Standard Webhooks).
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +108,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Audit(cmd) => audit::run(cmd, connect(config).await?).await,
+        Command::Webhooks(cmd) => webhooks::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::Maintenance(MaintenanceCommand::Retention) => {
             let report = connect(config).await?.run_retention().await?;
             println!(

@@ -49,6 +49,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .is_ok()
         .then(|| tokio::spawn(heartbeats(backend.clone(), stopping.clone())));
     let publisher = tokio::spawn(publish_events(backend.clone(), stopping.clone()));
+    let webhooks = tokio::spawn(deliver_webhooks(backend.clone(), stopping.clone()));
     let jobs = tokio::spawn(nightly(backend.clone(), stopping));
     let stop = async {
         let signal = signals.requested().await;
@@ -56,7 +57,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     };
     let served = crate::web::serve(backend.clone(), listener, stop, drain).await;
     stop_jobs.stop();
-    for job in [jobs, publisher].into_iter().chain(heartbeats) {
+    for job in [jobs, publisher, webhooks].into_iter().chain(heartbeats) {
         if let Err(err) = job.await {
             tracing::error!(error = %err, "a background job failed while stopping");
         }
@@ -170,5 +171,31 @@ async fn publish_events(backend: Backend, mut stopping: Stopping) {
     }
     if let Err(err) = backend.release_outbox_lease(&holder).await {
         tracing::warn!(error = %err, "could not release the outbox lease");
+    }
+}
+
+/// Every second: new events become webhook deliveries, and due deliveries are attempted,
+/// each in its own task (vendor installs only). Safe on every instance: deliveries are
+/// claimed with a lease.
+async fn deliver_webhooks(backend: Backend, mut stopping: Stopping) {
+    if backend.vendor_only().is_err() {
+        return;
+    }
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("tessera-webhooks/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let Ok(client) = client else {
+        tracing::error!("cannot build the webhook HTTP client");
+        return;
+    };
+    loop {
+        if let Err(err) = backend.deliver_webhooks(&client).await {
+            tracing::warn!(error = %err, "webhook round failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = stopping.fired() => return,
+        }
     }
 }

@@ -11,6 +11,7 @@ mod shutdown;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
 mod two_instances;
+mod webhooks;
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
@@ -128,6 +129,13 @@ fn every_command_has_help() {
         &["license", "verify"],
         &["license", "answer"],
         &["license", "renew"],
+        &["webhooks"],
+        &["webhooks", "add"],
+        &["webhooks", "list"],
+        &["webhooks", "enable"],
+        &["webhooks", "disable"],
+        &["webhooks", "deliveries"],
+        &["webhooks", "redeliver"],
     ];
     for command in commands {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
