@@ -26,7 +26,9 @@ both_engines! {
     async fn a_token_without_a_scope_is_refused_naming_the_scopes(db: &TestDb) {
         let backend = db.backend().await;
         let err = backend.create_api_token("x", &[], 3600, "test").await.unwrap_err();
-        assert!(matches!(err, Error::Invalid(ref m) if m.contains("licenses:read, licenses:write, entitlements:read or seats:write")), "{err}");
+        let every_scope = tessera_license::vocab::spelled(tessera_license::vocab::Scope::ALL);
+        assert!(every_scope.starts_with("licenses:read, licenses:write"));
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains(&every_scope)), "{err}");
     }
 
     async fn a_token_minted_under_another_kek_is_refused(db: &TestDb) {
