@@ -61,6 +61,12 @@ const NAV: &[NavItem] = &[
         surface: Surface::Vendor,
     },
     NavItem {
+        href: "/webhooks",
+        label: "Webhooks",
+        min_role: Role::Sysadmin,
+        surface: Surface::Vendor,
+    },
+    NavItem {
         href: "/users",
         label: "Users",
         min_role: Role::Sysadmin,

@@ -10,3 +10,4 @@ pub mod marketplace;
 pub mod not_found;
 pub mod overview;
 pub mod users;
+pub mod webhooks;

@@ -12,3 +12,4 @@ pub mod params;
 pub mod selfhost;
 pub mod session;
 pub mod users;
+pub mod webhooks;

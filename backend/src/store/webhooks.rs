@@ -196,6 +196,12 @@ where
 
     async fn fan_out(&self, now: i64, limit: i64) -> StoreResult<usize> {
         let mut tx = self.pool.begin().await?;
+        // A write first: SQLite then takes its write lock before the read below, so two
+        // instances fanning out at once queue instead of deadlocking. (PostgreSQL's
+        // concurrent fan-outs meet at the deliveries' unique key instead.)
+        sqlx::query("UPDATE outbox SET fanned_out_at = fanned_out_at WHERE seq = 0")
+            .execute(&mut *tx)
+            .await?;
         let events: Vec<super::OutboxRow> = sqlx::query_as(
             "SELECT seq, id, subject, license_id, payload, created_at, published_at, attempts, \
              last_error FROM outbox WHERE fanned_out_at IS NULL ORDER BY seq LIMIT $1",

@@ -12,3 +12,4 @@ mod outbox;
 mod self_host;
 mod smtp;
 mod users;
+mod webhooks;

@@ -15,6 +15,7 @@ mod metrics;
 pub mod mode_gate;
 mod public;
 mod server_fn_edges;
+mod webhook_forms;
 
 use std::future::IntoFuture as _;
 use std::net::SocketAddr;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/license", post(license_forms::act))
         .route("/license/request", get(airgap_forms::request))
         .route("/marketplace/{plugin}", post(marketplace_forms::act))
+        .route("/webhooks", post(webhook_forms::act))
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

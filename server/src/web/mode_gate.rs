@@ -17,8 +17,11 @@ const VENDOR_ONLY: &[&str] = &[
     "/licenses",
     "/keys",
     "/.well-known",
+    "/webhooks",
     "/api/v1/licenses",
     "/api/v1/heartbeat",
+    "/api/v1/webhooks",
+    "/api/v1/webhook-deliveries",
 ];
 
 /// Pages and API prefixes only a self-hosted install serves.

@@ -32,6 +32,7 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/keys", None, Some(Role::Sysadmin)),
     ("GET", "/account", None, Some(Role::Viewer)),
     ("GET", "/users", None, Some(Role::Sysadmin)),
+    ("GET", "/webhooks", None, Some(Role::Sysadmin)),
     (
         "POST",
         "/account/password",
@@ -103,6 +104,12 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         "/licenses/lic_missing",
         Some((FORM, "action=answer&request=nope")),
         Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/webhooks",
+        Some((FORM, "action=redeliver&delivery=whd_missing")),
+        Some(Role::Sysadmin),
     ),
     (
         "POST",
@@ -179,6 +186,12 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         Some((FORM, "")),
         Some(Role::Sysadmin),
     ),
+    (
+        "POST",
+        "/api/list_webhooks",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
     // A self-hosted install's page (404 here for those allowed; see `self_host.rs`).
     (
         "POST",
@@ -231,6 +244,17 @@ pub(crate) const BEARER_ONLY: &[(&str, &str, Body)] = &[
         "POST",
         "/api/v1/licenses/lic_missing/renew",
         Some((JSON, r#"{"expires_at":"2030-01-01"}"#)),
+    ),
+    ("GET", "/api/v1/webhooks", None),
+    (
+        "POST",
+        "/api/v1/webhooks",
+        Some((JSON, r#"{"url":"https://crm.example.com/hook"}"#)),
+    ),
+    (
+        "POST",
+        "/api/v1/webhook-deliveries/whd_missing/redeliver",
+        Some((JSON, "{}")),
     ),
 ];
 

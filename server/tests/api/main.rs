@@ -16,3 +16,4 @@ mod sign_in;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
 mod three_doors;
+mod webhooks;

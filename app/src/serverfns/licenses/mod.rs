@@ -52,6 +52,8 @@ pub enum FormOutcome {
     },
     /// A password was generated for a user: shown once, to the sysadmin who asked.
     Password { email: String, password: String },
+    /// A webhook endpoint was added: its signing secret, shown once.
+    Secret { endpoint: String, secret: String },
     /// The input was refused; the form comes back with what was typed.
     Rejected { message: String, values: Vec<Param> },
 }

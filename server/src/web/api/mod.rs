@@ -7,6 +7,7 @@ mod heartbeat;
 mod licenses;
 mod openapi;
 mod selfhost;
+mod webhooks;
 
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -34,6 +35,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/plugins/{plugin}/grants",
             post(selfhost::grant).delete(selfhost::revoke),
+        )
+        .route("/api/v1/webhooks", get(webhooks::list).post(webhooks::add))
+        .route(
+            "/api/v1/webhook-deliveries/{id}/redeliver",
+            post(webhooks::redeliver),
         )
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/docs", get(openapi::docs_page))

@@ -135,6 +135,15 @@ fn schemas() -> Value {
             "error": { "type": "string", "const": "seat_limit_reached" }, "message": { "type": "string" },
             "plugin": { "type": "string" }, "role": { "type": ["string", "null"], "description": "The role whose own count is exhausted; null when the plugin's pool is." },
             "limit": { "type": "integer" }, "used": { "type": "integer" } } },
+        "Webhook": { "type": "object", "properties": { "id": { "type": "string" }, "url": { "type": "string" },
+            "events": { "type": "array", "items": { "type": "string" }, "description": "Empty: every event type." },
+            "enabled": { "type": "boolean" }, "created_at": { "type": "integer" } } },
+        "WebhookList": { "type": "array", "items": { "$ref": "#/components/schemas/Webhook" } },
+        "WebhookRequest": { "type": "object", "additionalProperties": false, "required": ["url"], "properties": {
+            "url": { "type": "string", "description": "https (http only to localhost)." },
+            "events": { "type": "array", "items": { "enum": tessera_backend::webhooks::EVENT_TYPES } } } },
+        "WebhookAdded": { "type": "object", "properties": { "endpoint": { "$ref": "#/components/schemas/Webhook" },
+            "secret": { "type": "string", "description": "whsec_...: verify deliveries with it (Standard Webhooks). Shown once." } } },
         "RenewRequest": { "type": "object", "additionalProperties": false, "required": ["expires_at"], "properties": {
             "expires_at": { "type": "string", "description": "Later than the current expiry and than now: RFC 3339 or a date (midnight UTC). A perpetual license cannot be renewed (422)." } } },
         "RevokeRequest": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } },
@@ -212,6 +221,13 @@ pub fn spec() -> Value {
                 "post": seat_limit(with_plugin(op("Self-hosted: grant a role (201 granted, 200 already held, 409 seat_limit_reached)", Some(Scope::SeatsWrite), Some("Grant"), ("201", "Plugin")))),
                 "delete": with_plugin(op("Self-hosted: take a role from a user (404 when not held)", Some(Scope::SeatsWrite), Some("Grant"), ("200", "Plugin"))),
             },
+            "/api/v1/webhooks": {
+                "get": op("Webhook endpoints (never their secrets)", Some(Scope::WebhooksManage), None, ("200", "WebhookList")),
+                "post": op("Add a webhook endpoint; its whsec_ secret is in this answer only", Some(Scope::WebhooksManage), Some("WebhookRequest"), ("201", "WebhookAdded")),
+            },
+            "/api/v1/webhook-deliveries/{id}/redeliver": { "post": { "summary": "Send a webhook delivery again (202)", "security": [{ "bearer": [Scope::WebhooksManage] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "202": { "description": "queued" }, "404": { "$ref": "#/components/responses/Error" } } } },
             "/.well-known/jwks.json": { "get": { "summary": "Public signing keys (JWKS)", "responses": { "200": { "description": "JWKS" } } } },
         },
         "components": {
