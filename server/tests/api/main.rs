@@ -12,6 +12,7 @@ mod pages;
 mod public;
 mod rest;
 mod self_host;
+mod self_host_vendor;
 mod sign_in;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
