@@ -277,7 +277,7 @@ async fn call(
 }
 
 /// Calls as a page from `origin` would: a form post carries the session's form token.
-async fn call_from(
+pub(crate) async fn call_from(
     app: &TestApp,
     method: &str,
     path: &str,

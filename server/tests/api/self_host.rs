@@ -86,6 +86,29 @@ both_engines! {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
+    async fn every_self_hosted_change_from_another_origin_is_refused_and_changes_nothing(host: &SelfHostApp) {
+        let app = &host.app;
+        let bearer = licensed(host).await;
+        let (_, before) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
+        let cookie = app.cookie_for(Role::Sysadmin).await;
+        let good = host.vendor.sign(&host.vendor.claims());
+        let forms = [
+            ("/license", format!("action=install&token={good}")),
+            ("/license", "action=heartbeat".to_string()),
+            ("/marketplace/booking", "action=grant&user=intruder&role=booking.editor".to_string()),
+        ];
+        for (path, body) in forms {
+            for origin in ["https://evil.example", "null", "http://127.0.0.1:3000.evil.example"] {
+                let form = Some((crate::authz::FORM, body.as_str()));
+                let (status, _) = crate::authz::call_from(app, "POST", path, form, Some(&cookie), origin).await;
+                assert_eq!(status, 403, "POST {path} from {origin}");
+            }
+        }
+        let (_, e) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
+        assert_eq!(e["seats"]["booking"]["used"], 0, "nothing was granted");
+        assert_eq!(e["license_id"], before["license_id"], "no token was installed");
+    }
+
     async fn the_operator_pastes_tokens_on_the_license_page_and_a_bad_one_says_why(host: &SelfHostApp) {
         let app = &host.app;
         let cookie = app.sign_in(&app.admin_email, &app.admin_password).await;
