@@ -31,6 +31,37 @@ const EMBEDDED_JWKS: &str = include_str!(concat!(env!("OUT_DIR"), "/vendor_jwks.
 /// API costs no signature check per request.
 const STATE_TTL: Duration = Duration::from_secs(2);
 
+/// A value computed less than [`STATE_TTL`] ago, if any.
+#[derive(Debug)]
+struct Recent<T>(Mutex<Option<(Instant, Arc<T>)>>);
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self(Mutex::new(None))
+    }
+}
+
+impl<T> Recent<T> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(Instant, Arc<T>)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self) -> Option<Arc<T>> {
+        self.slot()
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < STATE_TTL)
+            .map(|(_, value)| Arc::clone(value))
+    }
+
+    fn put(&self, value: Arc<T>) {
+        *self.slot() = Some((Instant::now(), value));
+    }
+
+    fn clear(&self) {
+        *self.slot() = None;
+    }
+}
+
 /// What a self-hosted install fixes when it starts: the pinned keys, who it is, and the
 /// last state it computed.
 #[derive(Debug)]
@@ -43,8 +74,8 @@ pub struct SelfHost {
     /// The host this install serves (from `public_url`), checked against a token's domains.
     host: Option<String>,
     grace_secs: i64,
-    cached: Mutex<Option<(Instant, Arc<InstallView>)>>,
-    cached_seats: Mutex<Option<(Instant, Arc<Vec<seats::PluginSeats>>)>>,
+    cached: Recent<InstallView>,
+    cached_seats: Recent<Vec<seats::PluginSeats>>,
     /// Grants of this instance queue here, in order, before their transaction takes the
     /// database's lock (which still orders them against other instances): waiting on a
     /// queue is cheaper than SQLite's busy retries.
@@ -83,8 +114,8 @@ impl SelfHost {
             product,
             host: host_of(&config.public_url).map(loopback_is_localhost),
             grace_secs: config.grace_days.saturating_mul(86_400),
-            cached: Mutex::new(None),
-            cached_seats: Mutex::new(None),
+            cached: Recent::default(),
+            cached_seats: Recent::default(),
             grants: tokio::sync::Mutex::new(()),
         }))
     }
@@ -104,44 +135,29 @@ impl SelfHost {
     }
 
     fn cached(&self) -> Option<Arc<InstallView>> {
-        let slot = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.as_ref()
-            .filter(|(at, _)| at.elapsed() < STATE_TTL)
-            .map(|(_, view)| Arc::clone(view))
+        self.cached.get()
     }
 
     fn remember(&self, view: Arc<InstallView>) {
-        *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), view));
+        self.cached.put(view);
     }
 
     fn cached_seats(&self) -> Option<Arc<Vec<seats::PluginSeats>>> {
-        let slot = self
-            .cached_seats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        slot.as_ref()
-            .filter(|(at, _)| at.elapsed() < STATE_TTL)
-            .map(|(_, seats)| Arc::clone(seats))
+        self.cached_seats.get()
     }
 
     fn remember_seats(&self, seats: Arc<Vec<seats::PluginSeats>>) {
-        *self
-            .cached_seats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), seats));
+        self.cached_seats.put(seats);
     }
 
     /// Forgets the seat usage: the next read counts again.
     fn forget_seats(&self) {
-        *self
-            .cached_seats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+        self.cached_seats.clear();
     }
 
     /// Forgets the computed state (and the seats, whose limits come from it).
     fn forget(&self) {
-        *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.cached.clear();
         self.forget_seats();
     }
 }

@@ -66,6 +66,11 @@ fn name(field: &str, value: &str) -> Result<String> {
     }
 }
 
+/// Whether `value` is a well-formed plugin (or role) name.
+pub fn is_name(value: &str) -> bool {
+    name("plugin", value).is_ok()
+}
+
 /// A user id of the product: 1 to 200 printable characters.
 fn user(value: &str) -> Result<String> {
     printable("user", value)?;

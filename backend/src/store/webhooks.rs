@@ -244,7 +244,7 @@ where
         lease_until: i64,
         limit: i64,
     ) -> StoreResult<Vec<DueDelivery>> {
-        let ids: Vec<DeliveryRow> = sqlx::query_as(&format!(
+        let claimed: Vec<DeliveryRow> = sqlx::query_as(&format!(
             "UPDATE webhook_deliveries SET next_attempt_at = $1 \
              WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' \
                           AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3) \
@@ -256,20 +256,22 @@ where
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut due = Vec::with_capacity(ids.len());
-        for delivery in ids {
-            let found: Option<DueDelivery> = sqlx::query_as(
-                "SELECT d.id, d.event_id, d.attempts, e.url, e.secret_sealed, e.id AS endpoint_id, \
-                 o.payload FROM webhook_deliveries d \
-                 JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-                 JOIN outbox o ON o.id = d.event_id WHERE d.id = $1",
-            )
-            .bind(&delivery.id)
-            .fetch_optional(&self.pool)
-            .await?;
-            due.extend(found);
+        if claimed.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(due)
+        // What the attempts need, for every claimed delivery in one query.
+        let sql = format!(
+            "SELECT d.id, d.event_id, d.attempts, e.url, e.secret_sealed, e.id AS endpoint_id, \
+             o.payload FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             JOIN outbox o ON o.id = d.event_id WHERE d.id IN ({})",
+            super::placeholders(1, claimed.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for delivery in &claimed {
+            query = query.bind(delivery.id.as_str());
+        }
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     async fn record_attempt(&self, id: &str, a: &Attempt) -> StoreResult<()> {

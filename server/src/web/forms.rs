@@ -158,6 +158,26 @@ pub(super) fn refusal(err: Error, values: Fields) -> (FormOutcome, StatusCode) {
     (FormOutcome::Rejected { message, values }, status)
 }
 
+/// The end of a page's form post: back to `page` with `?done=...`, or the page rendered
+/// again with the refusal (and `values`, the input kept) and its status.
+pub(super) async fn done_or_refused(
+    state: &AppState,
+    parts: &Parts,
+    page: &str,
+    result: Result<String, Error>,
+    values: Fields,
+) -> Response {
+    match result {
+        Ok(done) => {
+            Redirect::to(&format!("{page}?done={}", done.replace(' ', "%20"))).into_response()
+        }
+        Err(err) => {
+            let (outcome, status) = refusal(err, values);
+            render(state, parts, page, outcome, status).await
+        }
+    }
+}
+
 /// `POST /licenses/new`.
 pub async fn issue(
     State(state): State<AppState>,

@@ -5,11 +5,11 @@
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use tessera_backend::auth::Role;
 
-use super::forms::{field, refusal, render, require, Fields};
+use super::forms::{done_or_refused, field, require, Fields};
 use super::AppState;
 
 /// `POST /license`.
@@ -38,14 +38,6 @@ pub async fn act(
             .map(|view| format!("answer imported ({})", view.state)),
         _ => return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response(),
     };
-    match result {
-        Ok(done) => {
-            Redirect::to(&format!("/license?done={}", done.replace(' ', "%20"))).into_response()
-        }
-        // Nothing posted is echoed back into the page: a pasted token stays out of it.
-        Err(err) => {
-            let (outcome, status) = refusal(err, Vec::new());
-            render(&state, &parts, "/license", outcome, status).await
-        }
-    }
+    // Nothing posted is echoed back into the page: a pasted token stays out of it.
+    done_or_refused(&state, &parts, "/license", result, Vec::new()).await
 }

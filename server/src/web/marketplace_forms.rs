@@ -5,11 +5,11 @@
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use tessera_backend::auth::Role;
 
-use super::forms::{field, refusal, render, require, Fields};
+use super::forms::{done_or_refused, field, require, Fields};
 use super::AppState;
 
 /// `POST /marketplace/{plugin}` with `action` `grant` or `revoke`.
@@ -24,12 +24,7 @@ pub async fn act(
         Err(refused) => return refused.into_response(),
     };
     // A malformed plugin name never reaches a redirect or a page.
-    let valid = !plugin.is_empty()
-        && plugin.len() <= 64
-        && plugin
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if !valid {
+    if !tessera_backend::selfhost::seats::is_name(&plugin) {
         return (StatusCode::NOT_FOUND, "no such plugin").into_response();
     }
     let (who, role) = (field(&fields, "user"), field(&fields, "role"));
@@ -39,21 +34,13 @@ pub async fn act(
         "grant" => backend
             .grant_seat(&plugin, &who, &role, &actor)
             .await
-            .map(|g| if g.new { "granted" } else { "already held" }),
+            .map(|g| if g.new { "granted" } else { "already held" }.to_string()),
         "revoke" => backend
             .revoke_seat(&plugin, &who, &role, &actor)
             .await
-            .map(|revoked| if revoked { "revoked" } else { "not held" }),
+            .map(|revoked| if revoked { "revoked" } else { "not held" }.to_string()),
         _ => return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response(),
     };
     let page = format!("/marketplace/{plugin}");
-    match result {
-        Ok(done) => {
-            Redirect::to(&format!("{page}?done={done}").replace(' ', "%20")).into_response()
-        }
-        Err(err) => {
-            let (outcome, status) = refusal(err, fields);
-            render(&state, &parts, &page, outcome, status).await
-        }
-    }
+    done_or_refused(&state, &parts, &page, result, fields).await
 }

@@ -5,13 +5,13 @@
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use secrecy::ExposeSecret as _;
 use tessera_app::serverfns::licenses::FormOutcome;
 use tessera_backend::auth::Role;
 
-use super::forms::{field, refusal, render, require, Fields};
+use super::forms::{done_or_refused, field, render, require, Fields};
 use super::AppState;
 
 /// `POST /webhooks`.
@@ -51,19 +51,13 @@ pub async fn act(
             backend
                 .set_webhook_enabled(&field(&fields, "endpoint"), enable, &user.email)
                 .await
-                .map(|()| if enable { "enabled" } else { "disabled" })
+                .map(|()| if enable { "enabled" } else { "disabled" }.to_string())
         }
         "redeliver" => backend
             .redeliver_webhook(&field(&fields, "delivery"), &user.email)
             .await
-            .map(|()| "redelivery%20queued"),
+            .map(|()| "redelivery queued".to_string()),
         _ => return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action").into_response(),
     };
-    match result {
-        Ok(done) => Redirect::to(&format!("/webhooks?done={done}")).into_response(),
-        Err(err) => {
-            let (outcome, status) = refusal(err, fields);
-            render(&state, &parts, "/webhooks", outcome, status).await
-        }
-    }
+    done_or_refused(&state, &parts, "/webhooks", result, fields).await
 }

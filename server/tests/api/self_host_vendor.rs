@@ -102,7 +102,6 @@ mod over_the_network {
 
 mod without_a_network {
     use super::*;
-    use tessera_backend::testing::{Engine, TestDb};
     use tessera_license::vocab::StateName;
 
     both_engines! {
@@ -111,17 +110,7 @@ mod without_a_network {
             request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
             let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
             let other = vendor.backend.issue_license(&request, "test").await.unwrap();
-            let jwks = tempfile::NamedTempFile::new().unwrap();
-            std::fs::write(jwks.path(), serde_json::to_string(&vendor.backend.jwks().await.unwrap()).unwrap()).unwrap();
-            let engine = if vendor.backend.store().backend_name() == "postgres" { Engine::Postgres } else { Engine::Sqlite };
-            let db = TestDb::new(engine).await;
-            let install = db
-                .backend_with(tessera_backend::Config {
-                    mode: tessera_backend::config::Mode::SelfHost,
-                    vendor_jwks: Some(jwks.path().to_path_buf()),
-                    ..db.config()
-                })
-                .await;
+            let (_db, install, _jwks) = super::over_the_network::install_of(vendor).await;
             install.install_license(&issued.token, "operator").await.unwrap();
             let cookie = vendor.cookie_for(Role::Operator).await;
 
