@@ -27,6 +27,10 @@ pub enum Error {
     /// `seat_limit_reached` with the counts.
     #[error("{0}")]
     SeatLimit(tessera_license::seats::SeatError),
+    /// A catalog change would pass a cap of the tier this Tessera runs at. Answers 409
+    /// `cap_reached`; the message names the cap.
+    #[error("{0}")]
+    CapReached(String),
     /// Too many requests; try again after this many seconds.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -43,6 +47,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
             Error::SeatLimit(refused) => refused.code(),
+            Error::CapReached(_) => "cap_reached",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::RateLimited { .. } => "rate_limited",
@@ -61,6 +66,10 @@ impl From<StoreError> for Error {
         match e {
             StoreError::Conflict(what) => Error::Conflict(what),
             StoreError::NotFound(what) => Error::NotFound(what),
+            StoreError::CapReached { cap, limit } => Error::CapReached(format!(
+                "{cap}: this Tessera runs at the free Creator tier, which allows {limit}; \
+                 a Tessera license lifts the cap"
+            )),
             other => Error::Internal(anyhow::Error::new(other)),
         }
     }

@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod catalog;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;

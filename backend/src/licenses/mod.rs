@@ -5,7 +5,7 @@
 pub mod lifecycle;
 mod messages;
 pub mod query;
-mod request;
+pub(crate) mod request;
 mod verify;
 
 use rand::RngCore as _;

@@ -131,7 +131,11 @@ fn refuse(field: &str, reason: impl std::fmt::Display) -> Error {
 }
 
 /// Trimmed text, `None` when blank; refused when too long or holding control characters.
-fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>> {
     let Some(value) = value
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -146,7 +150,7 @@ fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Optio
 }
 
 /// Trimmed, sorted, deduplicated names, within the size bounds.
-fn names(field: &str, items: Vec<String>) -> Result<Vec<String>> {
+pub(crate) fn names(field: &str, items: Vec<String>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         if let Some(name) = optional_text(field, Some(item), MAX_NAME)? {
@@ -202,7 +206,7 @@ fn seats(grants: BTreeMap<String, SeatGrant>) -> Result<BTreeMap<String, SeatGra
     Ok(grants)
 }
 
-fn caps(caps: BTreeMap<String, i64>) -> Result<BTreeMap<String, i64>> {
+pub(crate) fn caps(caps: BTreeMap<String, i64>) -> Result<BTreeMap<String, i64>> {
     if caps.len() > MAX_ITEMS {
         return Err(refuse("caps", format!("at most {MAX_ITEMS} caps")));
     }

@@ -51,7 +51,7 @@ pub struct Granted {
 }
 
 /// A plugin or role name: 1 to 64 of `a-z 0-9 . _ -`.
-fn name(field: &str, value: &str) -> Result<String> {
+pub(crate) fn name(field: &str, value: &str) -> Result<String> {
     let ok = (1..=64).contains(&value.len())
         && value
             .bytes()

@@ -130,23 +130,25 @@ impl Engine for PostgresStore {
 #[cfg(test)]
 mod tests {
     use tessera_license::vocab::{
-        AnomalyKind, AuditAction, DeliveryStatus, KeyStatus, LicenseKind, LicenseStatus, Role,
-        SupersedeReason, Tier,
+        AnomalyKind, AuditAction, BillingInterval, DeliveryStatus, KeyStatus, LicenseKind,
+        LicenseStatus, Role, SupersedeReason, Tier,
     };
 
-    const SQLITE: [&str; 5] = [
+    const SQLITE: [&str; 6] = [
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../migrations/sqlite/0003_trust.sql"),
         include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
         include_str!("../../../migrations/sqlite/0005_self_host.sql"),
         include_str!("../../../migrations/sqlite/0007_webhooks.sql"),
+        include_str!("../../../migrations/sqlite/0008_catalog.sql"),
     ];
-    const POSTGRES: [&str; 5] = [
+    const POSTGRES: [&str; 6] = [
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
         include_str!("../../../migrations/postgres/0003_trust.sql"),
         include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
         include_str!("../../../migrations/postgres/0005_self_host.sql"),
         include_str!("../../../migrations/postgres/0007_webhooks.sql"),
+        include_str!("../../../migrations/postgres/0008_catalog.sql"),
     ];
 
     /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.
@@ -185,6 +187,7 @@ mod tests {
             ("role", sorted(Role::spellings())),
             ("reason", sorted(SupersedeReason::spellings())),
             ("status", sorted(DeliveryStatus::spellings())),
+            ("billing_interval", sorted(BillingInterval::spellings())),
         ];
         for (engine, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
             let sql = files.concat();

@@ -5,6 +5,7 @@
 
 mod api_tokens;
 mod audit;
+mod catalog;
 pub mod chain;
 mod engines;
 mod heartbeat_rows;
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use api_tokens::{ApiTokenRow, ApiTokenStore, Scopes};
 pub use audit::{AuditFilter, AuditStore};
+pub use catalog::{CatalogStore, CatalogWrite, CouponRow, PlanRow, ProductRow};
 pub use engines::{PostgresStore, RowsAffected, SqlStore, SqliteStore};
 pub use heartbeat_rows::{
     AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, InstallRow, KidAdoption, KidList,
@@ -67,6 +69,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A change would raise an active count past the caps of this Tessera's tier.
+    #[error("{cap}: at most {limit}")]
+    CapReached { cap: &'static str, limit: i64 },
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -194,6 +199,7 @@ pub trait Store:
     + SeatStore
     + OutboxStore
     + WebhookStore
+    + CatalogStore
 {
 }
 
@@ -210,6 +216,7 @@ impl<T> Store for T where
         + SeatStore
         + OutboxStore
         + WebhookStore
+        + CatalogStore
 {
 }
 

@@ -3,6 +3,7 @@
 
 mod api_tokens;
 mod audit;
+mod catalog;
 mod heartbeats;
 mod keys;
 mod licenses;

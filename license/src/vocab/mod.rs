@@ -246,6 +246,18 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How often a plan charges.
+    BillingInterval, "billing interval", {
+        /// Every month, until cancelled.
+        Month = month,
+        /// Every year, until cancelled.
+        Year = year,
+        /// Once: a perpetual license.
+        Once = once,
+    }
+);
+
+vocabulary!(
     /// Something a heartbeat revealed that an operator should look at.
     AnomalyKind, "anomaly kind", {
         /// An install still uses the token of an ended license.
@@ -324,6 +336,18 @@ vocabulary!(
         WebhookDisabled = "webhook.disabled",
         /// A webhook delivery was sent again by an operator.
         WebhookRedelivered = "webhook.redelivered",
+        /// A catalog product was created.
+        ProductCreated = "product.created",
+        /// A catalog product was changed.
+        ProductUpdated = "product.updated",
+        /// A plan (price) was added to a product.
+        PlanCreated = "plan.created",
+        /// A plan was changed.
+        PlanUpdated = "plan.updated",
+        /// A coupon was created.
+        CouponCreated = "coupon.created",
+        /// A coupon was changed.
+        CouponUpdated = "coupon.updated",
     }
 );
 

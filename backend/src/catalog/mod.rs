@@ -1,0 +1,283 @@
+//! The catalog: what the vendor sells (products, their plans, coupons), managed as code
+//! (`tessera catalog apply|export`) or on `/products`, and read publicly by storefronts.
+//! A catalog change is one transaction with its audit rows, counted against the caps of the
+//! tier this Tessera runs at.
+
+mod apply;
+mod spec;
+mod storefront;
+
+pub use apply::{Change, ChangeOp};
+pub use spec::{
+    CatalogSpec, CouponSpec, PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms,
+    MAX_UNIT_AMOUNT,
+};
+pub use storefront::{StoreCoupon, StorePlan, StoreProduct};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{CouponRow, PlanRow, ProductRow};
+use crate::{Backend, Error, Result};
+
+/// How much of the catalog this Tessera may keep active. `None`: no cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogCaps {
+    pub products: Option<i64>,
+    pub plans_per_product: Option<i64>,
+    pub active_coupons: Option<i64>,
+}
+
+impl CatalogCaps {
+    /// The free Creator tier: what Tessera allows without a license of its own.
+    pub const CREATOR: Self = Self {
+        products: Some(5),
+        plans_per_product: Some(5),
+        active_coupons: Some(10),
+    };
+}
+
+/// A stored plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: String,
+    pub product_id: String,
+    pub spec: PlanSpec,
+    /// The Stripe price carrying the lookup key, once synced.
+    pub stripe_price_id: Option<String>,
+}
+
+/// A stored product with its plans (`spec.plans` is empty: the plans are in `plans`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub spec: ProductSpec,
+    pub plans: Vec<Plan>,
+    pub stripe_product_id: Option<String>,
+}
+
+impl Product {
+    /// The product as a catalog file writes it, plans included.
+    pub fn to_spec(&self) -> ProductSpec {
+        ProductSpec {
+            plans: self.plans.iter().map(|p| p.spec.clone()).collect(),
+            ..self.spec.clone()
+        }
+    }
+}
+
+/// A stored coupon and how often it was redeemed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coupon {
+    pub id: String,
+    pub spec: CouponSpec,
+    pub redemptions: i64,
+}
+
+/// The whole catalog, products in name order, coupons by code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub products: Vec<Product>,
+    pub coupons: Vec<Coupon>,
+}
+
+impl Catalog {
+    /// The catalog as a file writes it (what `tessera catalog export` prints).
+    pub fn to_spec(&self) -> CatalogSpec {
+        CatalogSpec {
+            products: self.products.iter().map(Product::to_spec).collect(),
+            coupons: self.coupons.iter().map(|c| c.spec.clone()).collect(),
+        }
+    }
+
+    /// The product called `slug`.
+    pub fn product(&self, slug: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.spec.slug == slug)
+    }
+
+    fn from_rows(
+        products: Vec<ProductRow>,
+        plans: Vec<PlanRow>,
+        coupons: Vec<CouponRow>,
+    ) -> Result<Self> {
+        let corrupt = |what: &str, e: serde_json::Error| {
+            Error::Internal(anyhow::anyhow!("corrupt catalog row {what}: {e}"))
+        };
+        let mut out = Vec::with_capacity(products.len());
+        for row in products {
+            let mut spec: ProductSpec =
+                serde_json::from_str(&row.spec).map_err(|e| corrupt(&row.id, e))?;
+            spec.slug = row.slug;
+            spec.name = row.name;
+            spec.product_key = row.product_key;
+            spec.active = row.active == 1;
+            spec.internal = row.internal == 1;
+            spec.plans.clear();
+            let mut plans: Vec<Plan> = plans
+                .iter()
+                .filter(|p| p.product_id == row.id)
+                .map(|p| Plan {
+                    id: p.id.clone(),
+                    product_id: p.product_id.clone(),
+                    spec: PlanSpec {
+                        lookup_key: p.lookup_key.clone(),
+                        tier: p.tier,
+                        interval: p.billing_interval,
+                        unit_amount: p.unit_amount,
+                        currency: p.currency.clone(),
+                        seats_included: u32::try_from(p.seats_included).unwrap_or(1),
+                        extra_seat_unit_amount: p.extra_seat_unit_amount,
+                        active: p.active == 1,
+                    },
+                    stripe_price_id: p.stripe_price_id.clone(),
+                })
+                .collect();
+            plans.sort_by_key(|p| plan_order(&p.spec));
+            out.push(Product {
+                id: row.id,
+                spec,
+                plans,
+                stripe_product_id: row.stripe_product_id,
+            });
+        }
+        out.sort_by(|a, b| {
+            a.spec
+                .name
+                .cmp(&b.spec.name)
+                .then(a.spec.slug.cmp(&b.spec.slug))
+        });
+        let mut coupons = coupons
+            .into_iter()
+            .map(|row| {
+                let mut spec: CouponSpec =
+                    serde_json::from_str(&row.spec).map_err(|e| corrupt(&row.id, e))?;
+                spec.code = row.code;
+                spec.active = row.active == 1;
+                spec.public = row.public == 1;
+                Ok(Coupon {
+                    id: row.id,
+                    spec,
+                    redemptions: row.redemptions,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        coupons.sort_by(|a, b| a.spec.code.cmp(&b.spec.code));
+        Ok(Self {
+            products: out,
+            coupons,
+        })
+    }
+}
+
+/// Plans are listed entry tier first, then monthly, yearly and one-off.
+pub fn plan_order(plan: &PlanSpec) -> (usize, usize, String) {
+    use tessera_license::vocab::{BillingInterval, Tier};
+    let tier = Tier::ALL.iter().position(|t| *t == plan.tier);
+    let interval = BillingInterval::ALL
+        .iter()
+        .position(|i| *i == plan.interval);
+    (
+        tier.unwrap_or(usize::MAX),
+        interval.unwrap_or(usize::MAX),
+        plan.lookup_key.clone(),
+    )
+}
+
+/// An amount in a currency's smallest unit as people read it: `49.00 EUR`, `500 JPY`.
+pub fn money(amount: i64, currency: &str) -> String {
+    const ZERO_DECIMAL: [&str; 16] = [
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+        "xaf", "xof", "xpf",
+    ];
+    let code = currency.to_ascii_uppercase();
+    if ZERO_DECIMAL.contains(&currency) {
+        format!("{amount} {code}")
+    } else {
+        let sign = if amount < 0 { "-" } else { "" };
+        let abs = amount.unsigned_abs();
+        format!("{sign}{}.{:02} {code}", abs / 100, abs % 100)
+    }
+}
+
+impl Backend {
+    /// The caps this Tessera runs under.
+    pub fn catalog_caps(&self) -> CatalogCaps {
+        CatalogCaps::CREATOR
+    }
+
+    /// The whole catalog (staff).
+    pub async fn catalog(&self) -> Result<Catalog> {
+        self.vendor_only()?;
+        let (products, plans, coupons) = self.store.catalog().await?;
+        Catalog::from_rows(products, plans, coupons)
+    }
+
+    /// Makes the catalog hold what `spec` says: creates what is missing, changes what
+    /// differs, leaves what the file does not name. Answers the changes (none: nothing to
+    /// do); with `dry_run` nothing is written.
+    pub async fn apply_catalog(
+        &self,
+        spec: CatalogSpec,
+        actor: &str,
+        dry_run: bool,
+    ) -> Result<Vec<Change>> {
+        self.vendor_only()?;
+        let spec = spec.checked()?;
+        let current = self.catalog().await?;
+        let (changes, write) = apply::plan(&current, &spec, actor, crate::time::now())?;
+        if !dry_run && !changes.is_empty() {
+            self.store
+                .write_catalog(&write, &self.catalog_caps())
+                .await?;
+        }
+        Ok(changes)
+    }
+
+    /// Creates or changes one product (its plans are left as they are).
+    pub async fn save_product(&self, product: ProductSpec, actor: &str) -> Result<Vec<Change>> {
+        let spec = CatalogSpec {
+            products: vec![ProductSpec {
+                plans: Vec::new(),
+                ..product
+            }],
+            coupons: Vec::new(),
+        };
+        self.apply_catalog(spec, actor, false).await
+    }
+
+    /// Creates or changes one plan of the product called `slug`.
+    pub async fn save_plan(&self, slug: &str, plan: PlanSpec, actor: &str) -> Result<Vec<Change>> {
+        let catalog = self.catalog().await?;
+        let product = catalog
+            .product(slug)
+            .ok_or_else(|| Error::NotFound(format!("product {slug}")))?;
+        let spec = CatalogSpec {
+            products: vec![ProductSpec {
+                plans: vec![plan],
+                ..product.spec.clone()
+            }],
+            coupons: Vec::new(),
+        };
+        self.apply_catalog(spec, actor, false).await
+    }
+
+    /// Creates or changes one coupon.
+    pub async fn save_coupon(&self, coupon: CouponSpec, actor: &str) -> Result<Vec<Change>> {
+        let spec = CatalogSpec {
+            products: Vec::new(),
+            coupons: vec![coupon],
+        };
+        self.apply_catalog(spec, actor, false).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_in_the_currency_s_units() {
+        assert_eq!(money(4900, "eur"), "49.00 EUR");
+        assert_eq!(money(5, "usd"), "0.05 USD");
+        assert_eq!(money(500, "jpy"), "500 JPY");
+    }
+}
