@@ -18,6 +18,7 @@ use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
 use pages::marketplace::{MarketplacePage, MarketplacePluginPage};
+use pages::products::ProductsPage;
 use pages::webhooks::WebhooksPage;
 use pages::{account::AccountPage, license::LicensePage, users::UsersPage};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("license") view=LicensePage ssr=SsrMode::Async/>

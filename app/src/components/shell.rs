@@ -55,6 +55,12 @@ const NAV: &[NavItem] = &[
         surface: Surface::Both,
     },
     NavItem {
+        href: "/products",
+        label: "Products",
+        min_role: Role::Sysadmin,
+        surface: Surface::Vendor,
+    },
+    NavItem {
         href: "/keys",
         label: "Signing keys",
         min_role: Role::Sysadmin,

@@ -9,5 +9,6 @@ pub mod login;
 pub mod marketplace;
 pub mod not_found;
 pub mod overview;
+pub mod products;
 pub mod users;
 pub mod webhooks;

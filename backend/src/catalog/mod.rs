@@ -10,7 +10,7 @@ mod storefront;
 pub use apply::{Change, ChangeOp};
 pub use spec::{
     CatalogSpec, CouponSpec, PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms,
-    MAX_UNIT_AMOUNT,
+    MAX_FILE_BYTES, MAX_UNIT_AMOUNT,
 };
 pub use storefront::{StoreCoupon, StorePlan, StoreProduct};
 
@@ -198,7 +198,107 @@ pub fn money(amount: i64, currency: &str) -> String {
     }
 }
 
+/// An amount as people type it (`49`, `49.5`, `49.00`) in the currency's smallest unit.
+pub fn parse_amount(field: &str, text: &str, currency: &str) -> Result<i64> {
+    let text = text.trim();
+    let decimals = if money(0, currency).contains('.') {
+        2
+    } else {
+        0
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = digits(whole)
+        && whole.len() <= 9
+        && (fraction.is_empty() || (digits(fraction) && fraction.len() <= decimals));
+    if !ok || text.ends_with('.') {
+        return Err(Error::invalid(format!(
+            "{field}: {text:?} is not an amount in {}; write e.g. {}",
+            currency.to_ascii_uppercase(),
+            if decimals == 2 { "49.00" } else { "500" }
+        )));
+    }
+    let whole: i64 = whole
+        .parse()
+        .map_err(|_| Error::invalid(format!("{field}: too large")))?;
+    let fraction: i64 = format!("{fraction:0<decimals$}").parse().unwrap_or(0);
+    Ok(whole * 10_i64.pow(decimals as u32) + fraction)
+}
+
 impl Backend {
+    /// Activates or deactivates the product called `slug`.
+    pub async fn set_product_active(
+        &self,
+        slug: &str,
+        active: bool,
+        actor: &str,
+    ) -> Result<Vec<Change>> {
+        let catalog = self.catalog().await?;
+        let product = catalog
+            .product(slug)
+            .ok_or_else(|| Error::NotFound(format!("product {slug}")))?;
+        self.save_product(
+            ProductSpec {
+                active,
+                ..product.spec.clone()
+            },
+            actor,
+        )
+        .await
+    }
+
+    /// Activates or deactivates the plan `lookup_key`.
+    pub async fn set_plan_active(
+        &self,
+        lookup_key: &str,
+        active: bool,
+        actor: &str,
+    ) -> Result<Vec<Change>> {
+        let catalog = self.catalog().await?;
+        let (product, plan) = catalog
+            .products
+            .iter()
+            .find_map(|p| {
+                p.plans
+                    .iter()
+                    .find(|l| l.spec.lookup_key == lookup_key)
+                    .map(|l| (p, l))
+            })
+            .ok_or_else(|| Error::NotFound(format!("plan {lookup_key}")))?;
+        self.save_plan(
+            &product.spec.slug,
+            PlanSpec {
+                active,
+                ..plan.spec.clone()
+            },
+            actor,
+        )
+        .await
+    }
+
+    /// Activates or deactivates the coupon `code`.
+    pub async fn set_coupon_active(
+        &self,
+        code: &str,
+        active: bool,
+        actor: &str,
+    ) -> Result<Vec<Change>> {
+        let catalog = self.catalog().await?;
+        let coupon = catalog
+            .coupons
+            .iter()
+            .find(|c| c.spec.code == code.trim().to_ascii_uppercase())
+            .ok_or_else(|| Error::NotFound(format!("coupon {code}")))?;
+        self.save_coupon(
+            CouponSpec {
+                active,
+                ..coupon.spec.clone()
+            },
+            actor,
+        )
+        .await
+    }
+
     /// The caps this Tessera runs under.
     pub fn catalog_caps(&self) -> CatalogCaps {
         CatalogCaps::CREATOR
@@ -273,6 +373,19 @@ impl Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_as_people_type_them() {
+        assert_eq!(parse_amount("price", "49", "eur").unwrap(), 4900);
+        assert_eq!(parse_amount("price", "49.5", "eur").unwrap(), 4950);
+        assert_eq!(parse_amount("price", " 0.05 ", "usd").unwrap(), 5);
+        assert_eq!(parse_amount("price", "500", "jpy").unwrap(), 500);
+        for bad in ["", "49.", "4,90", "-1", "1.234", "abc", "9999999999"] {
+            let err = parse_amount("price", bad, "eur").unwrap_err().to_string();
+            assert!(err.starts_with("price: "), "{bad}: {err}");
+        }
+        assert!(parse_amount("price", "5.5", "jpy").is_err());
+    }
 
     #[test]
     fn money_reads_in_the_currency_s_units() {

@@ -1,4 +1,4 @@
-//! The command line: `tessera serve | migrate | admin | keys | license`.
+//! The command line: `tessera serve | migrate | admin | keys | license | catalog | ...`.
 //!
 //! Configuration comes from defaults, then `--config FILE` (YAML), then `TESSERA_*`
 //! variables. Results go to stdout, diagnostics and errors to stderr; a failure exits 1.
@@ -6,6 +6,7 @@
 mod admin;
 mod api_token;
 mod audit;
+mod catalog;
 mod keys;
 mod license;
 mod listing;
@@ -57,6 +58,9 @@ enum Command {
     /// The vendor's own endpoints for license events (Standard Webhooks).
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// The catalog as code: products, plans and coupons.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +113,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(|()| ExitCode::SUCCESS),
         Command::Audit(cmd) => audit::run(cmd, connect(config).await?).await,
         Command::Webhooks(cmd) => webhooks::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Catalog(cmd) => catalog::run(cmd, connect(config).await?)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Maintenance(MaintenanceCommand::Retention) => {

@@ -5,6 +5,7 @@ mod account_forms;
 mod airgap_forms;
 pub mod api;
 mod auth;
+mod catalog_forms;
 mod client_ip;
 mod error;
 mod forms;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/license/request", get(airgap_forms::request))
         .route("/marketplace/{plugin}", post(marketplace_forms::act))
         .route("/webhooks", post(webhook_forms::act))
+        .route("/products", post(catalog_forms::act))
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

@@ -24,6 +24,8 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/login", None, None),
     ("GET", "/api/openapi.json", None, None),
     ("GET", "/api/docs", None, None),
+    ("GET", "/api/v1/products", None, None),
+    ("GET", "/api/v1/products/missing", None, None),
     ("GET", "/", None, Some(Role::Viewer)),
     ("GET", "/licenses", None, Some(Role::Viewer)),
     ("GET", "/licenses/new", None, Some(Role::Operator)),
@@ -33,6 +35,7 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/account", None, Some(Role::Viewer)),
     ("GET", "/users", None, Some(Role::Sysadmin)),
     ("GET", "/webhooks", None, Some(Role::Sysadmin)),
+    ("GET", "/products", None, Some(Role::Sysadmin)),
     (
         "POST",
         "/account/password",
@@ -109,6 +112,12 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         "POST",
         "/webhooks",
         Some((FORM, "action=redeliver&delivery=whd_missing")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/products",
+        Some((FORM, "action=plan_active&lookup_key=missing&active=true")),
         Some(Role::Sysadmin),
     ),
     (
@@ -191,6 +200,18 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
         "/api/list_webhooks",
         Some((FORM, "")),
         Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/api/list_products",
+        Some((FORM, "")),
+        Some(Role::Sysadmin),
+    ),
+    (
+        "POST",
+        "/api/catalog_choices",
+        Some((FORM, "")),
+        Some(Role::Operator),
     ),
     // A self-hosted install's page (404 here for those allowed; see `self_host.rs`).
     (

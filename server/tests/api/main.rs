@@ -2,6 +2,7 @@
 
 mod accounts;
 mod authz;
+mod catalog;
 mod csrf;
 mod forms;
 mod helpers;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod catalog;
 mod events;
 mod interop;
 mod json_shapes;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::SignedToken;
+use crate::serverfns::catalog::{catalog_choices, ProductChoice};
 use crate::serverfns::licenses::{issue_form_outcome, FormOutcome};
 use crate::serverfns::params::Param;
 use tessera_license::vocab::{LicenseKind, Tier};
@@ -46,7 +47,51 @@ fn choice(
     }
 }
 
-fn form(values: Vec<Param>, token: String) -> impl IntoView {
+/// The product and plan: choices from the catalog, or typed while the catalog is empty.
+fn product_and_plan(catalog: &[ProductChoice], product: String, plan: String) -> impl IntoView {
+    if catalog.is_empty() {
+        return view! {
+            {field("product", "Product key", "The token's audience, e.g. studio (add products in /products to choose them here)", product, true)}
+            {field("plan", "Plan", "", plan, false)}
+        }
+        .into_any();
+    }
+    let products = catalog
+        .iter()
+        .map(|p| {
+            let label = format!("{} ({})", p.name, p.product_key);
+            view! { <option value=p.product_key.clone() selected=product == p.product_key>{label}</option> }
+        })
+        .collect_view();
+    let plans = catalog
+        .iter()
+        .filter(|p| !p.plans.is_empty())
+        .map(|p| {
+            let options = p
+                .plans
+                .iter()
+                .map(|(key, label)| view! { <option value=key.clone() selected=plan == *key>{label.clone()}</option> })
+                .collect_view();
+            view! { <optgroup label=p.name.clone()>{options}</optgroup> }
+        })
+        .collect_view();
+    view! {
+        <div>
+            <label for="product" class="block text-sm font-medium text-slate-700">"Product"</label>
+            <select id="product" name="product" class=INPUT>{products}</select>
+        </div>
+        <div>
+            <label for="plan" class="block text-sm font-medium text-slate-700">"Plan"</label>
+            <select id="plan" name="plan" class=INPUT>
+                <option value="" selected=plan.is_empty()>"(none)"</option>
+                {plans}
+            </select>
+        </div>
+    }
+    .into_any()
+}
+
+fn form(values: Vec<Param>, token: String, catalog: &[ProductChoice]) -> impl IntoView {
     let v = move |name: &str| {
         values
             .iter()
@@ -60,10 +105,9 @@ fn form(values: Vec<Param>, token: String) -> impl IntoView {
             {field("email", "Customer e-mail", "", v("email"), true)}
             {field("company", "Company", "", v("company"), true)}
             {field("tax_id", "Tax id (CIF/VAT)", "", v("tax_id"), false)}
-            {field("product", "Product key", "The token's audience, e.g. studio", v("product"), true)}
+            {product_and_plan(catalog, v("product"), v("plan"))}
             {choice("tier", "Tier", Tier::spellings(), &v("tier"))}
             {choice("kind", "Kind", LicenseKind::spellings(), &v("kind"))}
-            {field("plan", "Plan", "", v("plan"), false)}
             <div>
                 <label for="expires" class="block text-sm font-medium text-slate-700">"Expires (UTC)"</label>
                 <input id="expires" name="expires" type="date" value=v("expires") class=INPUT/>
@@ -97,12 +141,14 @@ fn form(values: Vec<Param>, token: String) -> impl IntoView {
 pub fn IssueFormPage() -> impl IntoView {
     let outcome = Resource::new(|| (), |_| issue_form_outcome());
     let csrf = use_form_token();
+    let choices = Resource::new(|| (), |_| catalog_choices());
     view! {
         <Title text="Issue a license · Tessera"/>
         <h1 class="mb-4 text-2xl font-semibold">"Issue a license"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let token = csrf.value().await;
+                let catalog = choices.await.unwrap_or_default();
                 match outcome.await {
                     Err(e) => view! { <p role="alert" class="text-rose-700">{e.to_string()}</p> }.into_any(),
                     Ok(Some(signed @ FormOutcome::Signed { .. })) => view! {
@@ -111,9 +157,9 @@ pub fn IssueFormPage() -> impl IntoView {
                     }.into_any(),
                     Ok(Some(FormOutcome::Rejected { message, values })) => view! {
                         <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{message}</p>
-                        {form(values, token)}
+                        {form(values, token, &catalog)}
                     }.into_any(),
-                    Ok(_) => form(vec![Param::new("kind", LicenseKind::Perpetual.as_str()), Param::new("tier", Tier::Pro.as_str())], token).into_any(),
+                    Ok(_) => form(vec![Param::new("kind", LicenseKind::Perpetual.as_str()), Param::new("tier", Tier::Pro.as_str())], token, &catalog).into_any(),
                 }
             })}
         </Suspense>

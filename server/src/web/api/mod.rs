@@ -6,6 +6,7 @@ mod bearer;
 mod heartbeat;
 mod licenses;
 mod openapi;
+mod products;
 mod selfhost;
 mod webhooks;
 
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/transfer", post(licenses::transfer))
         .route("/api/v1/licenses/{id}/resend", post(licenses::resend))
         .route("/api/v1/licenses/{id}/renew", post(licenses::renew))
+        .route("/api/v1/products", get(products::list))
+        .route("/api/v1/products/{slug}", get(products::get))
         .route("/api/v1/entitlements", get(selfhost::entitlements))
         .route(
             "/api/v1/plugins/{plugin}",

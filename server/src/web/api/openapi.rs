@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 use tessera_backend::licenses::{MAX_ITEMS, MAX_NAME};
 
 use crate::web::AppState;
-use tessera_license::vocab::{HeartbeatStatus, LicenseKind, LicenseStatus, Scope, StateName, Tier};
+use tessera_license::vocab::{
+    BillingInterval, HeartbeatStatus, LicenseKind, LicenseStatus, Scope, StateName, Tier,
+};
 
 /// A string schema whose values are one vocabulary's words (the same list the code uses).
 fn words(spellings: impl Iterator<Item = &'static str>) -> Value {
@@ -62,7 +64,7 @@ fn schemas() -> Value {
     let strings = json!({ "type": "array", "items": { "type": "string" } });
     let names = json!({ "type": "array", "maxItems": MAX_ITEMS, "items": { "type": "string", "maxLength": MAX_NAME } });
     let optional_time = json!({ "type": ["integer", "null"], "description": "Unix seconds." });
-    json!({
+    let mut schemas = json!({
         "Error": { "type": "object", "required": ["error", "message"], "properties": { "error": { "type": "string" }, "message": { "type": "string" } } },
         "HeartbeatRequest": { "type": "object", "required": ["token", "install_id", "version"], "properties": {
             "token": { "type": "string" },
@@ -150,6 +152,35 @@ fn schemas() -> Value {
         "TransferRequest": { "type": "object", "required": ["email", "company", "confirm_revocation", "confirm_new_owner"], "properties": {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
             "confirm_revocation": { "type": "boolean" }, "confirm_new_owner": { "type": "boolean" } } },
+    });
+    if let (Some(all), Value::Object(catalog)) = (schemas.as_object_mut(), catalog_schemas()) {
+        all.extend(catalog);
+    }
+    schemas
+}
+
+/// The public catalog's schemas.
+fn catalog_schemas() -> Value {
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "StoreProduct": { "type": "object", "description": "A listed product: active and not internal. Amounts are in the currency's smallest unit.",
+            "required": ["slug", "name", "product_key", "tiers", "plans", "coupons"], "properties": {
+            "slug": { "type": "string" }, "name": { "type": "string" }, "product_key": { "type": "string", "description": "The `aud` of the licenses it sells." },
+            "features": strings, "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
+            "plugins": { "type": "object", "additionalProperties": { "type": "object", "properties": { "billable": strings, "free": strings } } },
+            "seats": { "type": "object", "properties": { "min": { "type": "integer" }, "max": { "type": "integer" } } },
+            "domain_required": { "type": "boolean" },
+            "trial": { "type": "object", "properties": { "days": { "type": "integer" }, "cooldown_days": { "type": "integer" } } },
+            "tiers": { "type": "array", "items": words(Tier::spellings()), "description": "The tiers its plans sell, entry tier first." },
+            "plans": { "type": "array", "items": { "type": "object", "required": ["lookup_key", "tier", "interval", "unit_amount", "currency", "price", "seats_included"], "properties": {
+                "lookup_key": { "type": "string" }, "tier": words(Tier::spellings()), "interval": words(BillingInterval::spellings()),
+                "unit_amount": { "type": "integer" }, "currency": { "type": "string", "example": "eur" }, "price": { "type": "string", "example": "49.00 EUR" },
+                "seats_included": { "type": "integer" }, "extra_seat_unit_amount": { "type": "integer" } } } },
+            "coupons": { "type": "array", "description": "Public coupons that apply to its tiers, unexpired and not used up.", "items": { "type": "object", "required": ["code", "discount", "tiers"], "properties": {
+                "code": { "type": "string" }, "discount": { "type": "string", "example": "20 %" }, "percent_off": { "type": "integer" }, "amount_off": { "type": "integer" },
+                "currency": { "type": "string" }, "min_seats": { "type": "integer" }, "max_seats": { "type": "integer" },
+                "tiers": { "type": "array", "items": words(Tier::spellings()) }, "expires_at": { "type": "integer" } } } } } },
+        "StoreProductList": { "type": "array", "items": { "$ref": "#/components/schemas/StoreProduct" } },
     })
 }
 
@@ -198,6 +229,16 @@ pub fn spec() -> Value {
         v["responses"]["409"] = json!({ "description": "seat_limit_reached (or a conflict)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SeatLimitReached" } } } });
         v
     };
+    let with_slug = |mut v: Value| {
+        v["parameters"] = json!([{ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "example": "chat" } }]);
+        v
+    };
+    let public_catalog = |mut v: Value| {
+        v["description"] = json!("Answers carry a strong `ETag`; send it back in `If-None-Match` to get `304 Not Modified` while the catalog is unchanged. `Cache-Control: public, max-age=60`.");
+        v["responses"]["304"] =
+            json!({ "description": "Not modified: the `If-None-Match` ETag is current." });
+        v
+    };
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Tessera API", "version": env!("CARGO_PKG_VERSION") },
@@ -228,6 +269,8 @@ pub fn spec() -> Value {
             "/api/v1/webhook-deliveries/{id}/redeliver": { "post": { "summary": "Send a webhook delivery again (202)", "security": [{ "bearer": [Scope::WebhooksManage] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "202": { "description": "queued" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/api/v1/products": { "get": public_catalog(op("The public catalog: listed products with their tiers, plans and public coupons (no sign-in)", None, None, ("200", "StoreProductList"))) },
+            "/api/v1/products/{slug}": { "get": public_catalog(with_slug(op("One listed product (404 when internal, inactive or unknown)", None, None, ("200", "StoreProduct")))) },
             "/.well-known/jwks.json": { "get": { "summary": "Public signing keys (JWKS)", "responses": { "200": { "description": "JWKS" } } } },
         },
         "components": {
