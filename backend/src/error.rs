@@ -66,10 +66,9 @@ impl From<StoreError> for Error {
         match e {
             StoreError::Conflict(what) => Error::Conflict(what),
             StoreError::NotFound(what) => Error::NotFound(what),
-            StoreError::CapReached { cap, limit } => Error::CapReached(format!(
-                "{cap}: this Tessera runs at the free Creator tier, which allows {limit}; \
-                 a Tessera license lifts the cap"
-            )),
+            StoreError::CapReached { cap, limit } => {
+                Error::CapReached(format!("{cap}: at most {limit}"))
+            }
             other => Error::Internal(anyhow::Error::new(other)),
         }
     }

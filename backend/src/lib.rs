@@ -60,8 +60,9 @@ pub struct Backend {
     key_cache: Arc<keys::KeyCache>,
     verified_tokens: Arc<heartbeat::VerifiedTokens>,
     audit: Arc<audit::AuditMonitor>,
-    /// The self-hosted side's pinned keys and identity; `None` in vendor mode.
-    self_host: Option<Arc<selfhost::SelfHost>>,
+    /// This install's own license holder: the self-hosted side's pinned keys and identity,
+    /// or a vendor install's license for Tessera itself; `None` for an unlicensed vendor.
+    licensee: Option<Arc<selfhost::SelfHost>>,
 }
 
 impl Backend {
@@ -85,7 +86,7 @@ impl Backend {
         let chain_key = audit::ChainKey::from_kek(&kek);
         store.set_chain_key(Arc::new(chain_key.clone()))?;
         let audit = Arc::new(audit::AuditMonitor::new(&config, chain_key));
-        let self_host = selfhost::SelfHost::load(&config)?.map(Arc::new);
+        let licensee = selfhost::SelfHost::load(&config)?.map(Arc::new);
         Ok(Self {
             config: Arc::new(config),
             store,
@@ -98,7 +99,7 @@ impl Backend {
             key_cache: Arc::default(),
             verified_tokens: Arc::default(),
             audit,
-            self_host,
+            licensee,
         })
     }
 

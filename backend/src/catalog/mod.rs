@@ -16,24 +16,55 @@ pub use storefront::{StoreCoupon, StorePlan, StoreProduct};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{CouponRow, PlanRow, ProductRow};
+use tessera_license::vocab::StateName;
+
+use crate::store::{CouponRow, PlanRow, ProductRow, StoreError};
 use crate::{Backend, Error, Result};
 
-/// How much of the catalog this Tessera may keep active. `None`: no cap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How much of the catalog this Tessera may keep active (`None`: no cap), and whether it
+/// may sell subscriptions: the free Creator tier, or what Tessera's own license grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogCaps {
     pub products: Option<i64>,
     pub plans_per_product: Option<i64>,
     pub active_coupons: Option<i64>,
+    /// The `recurring_billing` feature: monthly and yearly plans may be sold.
+    pub recurring_billing: bool,
+    /// Where the caps come from, as a refusal names it.
+    pub source: String,
 }
+
+/// The cap a license for Tessera sets on active products (absent: no cap).
+pub const CAP_PRODUCTS: &str = "products";
+/// The cap a license for Tessera sets on active plans per product.
+pub const CAP_PLANS_PER_PRODUCT: &str = "plans_per_product";
+/// The cap a license for Tessera sets on active coupons.
+pub const CAP_ACTIVE_COUPONS: &str = "active_coupons";
+/// The feature of a license for Tessera that unlocks subscriptions.
+pub const RECURRING_BILLING: &str = "recurring_billing";
 
 impl CatalogCaps {
     /// The free Creator tier: what Tessera allows without a license of its own.
-    pub const CREATOR: Self = Self {
-        products: Some(5),
-        plans_per_product: Some(5),
-        active_coupons: Some(10),
-    };
+    pub fn creator() -> Self {
+        Self {
+            products: Some(5),
+            plans_per_product: Some(5),
+            active_coupons: Some(10),
+            recurring_billing: false,
+            source: "the free Creator tier (no valid Tessera license)".into(),
+        }
+    }
+
+    /// What a license in force for Tessera grants (its caps narrowed by live answers).
+    pub fn licensed(entitlements: &tessera_license::Entitlements, license_id: &str) -> Self {
+        Self {
+            products: entitlements.cap(CAP_PRODUCTS),
+            plans_per_product: entitlements.cap(CAP_PLANS_PER_PRODUCT),
+            active_coupons: entitlements.cap(CAP_ACTIVE_COUPONS),
+            recurring_billing: entitlements.has_feature(RECURRING_BILLING),
+            source: format!("Tessera license {license_id}"),
+        }
+    }
 }
 
 /// A stored plan.
@@ -299,9 +330,18 @@ impl Backend {
         .await
     }
 
-    /// The caps this Tessera runs under.
-    pub fn catalog_caps(&self) -> CatalogCaps {
-        CatalogCaps::CREATOR
+    /// The caps this Tessera runs under: its own license's while it is active or in grace,
+    /// else the free Creator tier's.
+    pub async fn catalog_caps(&self) -> Result<CatalogCaps> {
+        if self.licensee().is_err() {
+            return Ok(CatalogCaps::creator());
+        }
+        let view = self.install_view().await?;
+        let licensed = matches!(view.state, StateName::Active | StateName::Grace);
+        Ok(match &view.claims {
+            Some(claims) if licensed => CatalogCaps::licensed(&view.effective, claims.sub.as_ref()),
+            _ => CatalogCaps::creator(),
+        })
     }
 
     /// The whole catalog (staff).
@@ -325,9 +365,22 @@ impl Backend {
         let current = self.catalog().await?;
         let (changes, write) = apply::plan(&current, &spec, actor, crate::time::now())?;
         if !dry_run && !changes.is_empty() {
+            let caps = self.catalog_caps().await?;
+            let lift = if caps.source.starts_with("Tessera license") {
+                ""
+            } else {
+                ", or install a Tessera license (TESSERA_LICENSE) to lift the cap"
+            };
             self.store
-                .write_catalog(&write, &self.catalog_caps())
-                .await?;
+                .write_catalog(&write, &caps)
+                .await
+                .map_err(|e| match e {
+                    StoreError::CapReached { cap, limit } => Error::CapReached(format!(
+                        "{cap}: {} allows {limit}; deactivate one first{lift}",
+                        caps.source
+                    )),
+                    other => other.into(),
+                })?;
         }
         Ok(changes)
     }

@@ -234,7 +234,7 @@ impl Backend {
 
     /// This install's license as it stands now (reused for up to two seconds).
     pub async fn install_view(&self) -> Result<Arc<InstallView>> {
-        let host = self.self_host()?;
+        let host = self.licensee()?;
         if let Some(view) = host.cached() {
             return Ok(view);
         }
@@ -250,7 +250,7 @@ impl Backend {
 
     /// This install's license computed now, from the database (what `/license` shows).
     pub async fn install_view_now(&self) -> Result<Arc<InstallView>> {
-        self.self_host()?.forget();
+        self.licensee()?.forget();
         self.install_view().await
     }
 
@@ -258,7 +258,7 @@ impl Backend {
     /// product, deployment or domain, or already expired, is refused with the exact reason
     /// and the installed token stays.
     pub async fn install_license(&self, token: &str, actor: &str) -> Result<Arc<InstallView>> {
-        let host = self.self_host()?;
+        let host = self.licensee()?;
         let token = token.trim();
         if token.is_empty() {
             return Err(Error::invalid("paste a license token"));

@@ -23,6 +23,9 @@ use crate::{Backend, Error, Result};
 
 pub use install::{InstallView, VendorVerdict};
 
+/// The product key of Tessera itself: what a vendor install's own license is for.
+pub const SELF_PRODUCT: &str = "tessera";
+
 /// The vendor's keys embedded at build time (`TESSERA_BUILD_VENDOR_JWKS`), or empty.
 const EMBEDDED_JWKS: &str = include_str!(concat!(env!("OUT_DIR"), "/vendor_jwks.json"));
 
@@ -85,8 +88,15 @@ pub struct SelfHost {
 impl SelfHost {
     /// Reads the pinned keys (the `vendor_jwks` file, else the embedded set) and fixes this
     /// install's identity. `None` in vendor mode.
+    ///
+    /// A vendor install loads it too when it holds a license of its own (Tessera licenses
+    /// itself: `TESSERA_LICENSE` from a master Tessera, verified against `vendor_jwks` or the
+    /// embedded keys); without one it runs at the free Creator tier and loads nothing.
     pub fn load(config: &Config) -> anyhow::Result<Option<Self>> {
-        if config.mode != Mode::SelfHost {
+        let licensed_vendor = config.license.is_some()
+            || config.vendor_jwks.is_some()
+            || !EMBEDDED_JWKS.trim().is_empty();
+        if config.mode == Mode::Vendor && !licensed_vendor {
             return Ok(None);
         }
         let (text, source) = match &config.vendor_jwks {
@@ -98,9 +108,12 @@ impl SelfHost {
             None => (EMBEDDED_JWKS.to_string(), "embedded at build time".into()),
         };
         let keys = pinned_keys(&text, &source)?;
+        // A vendor install's own license is a license for Tessera.
+        let own_product = (config.mode == Mode::Vendor).then_some(SELF_PRODUCT);
         let product = config
             .product
             .as_deref()
+            .or(own_product)
             .map(ProductKey::parse)
             .transpose()
             .map_err(|e| anyhow::anyhow!("product: {e}"))?;
@@ -166,9 +179,9 @@ impl SelfHost {
 fn pinned_keys(text: &str, source: &str) -> anyhow::Result<KeySet> {
     anyhow::ensure!(
         !text.trim().is_empty(),
-        "self-host mode needs the vendor's public keys: set TESSERA_VENDOR_JWKS to a file \
-         holding the vendor's /.well-known/jwks.json, or build with \
-         TESSERA_BUILD_VENDOR_JWKS"
+        "self-host mode (and a vendor install's own TESSERA_LICENSE) needs the vendor's public \
+         keys: set TESSERA_VENDOR_JWKS to a file holding the vendor's /.well-known/jwks.json, \
+         or build with TESSERA_BUILD_VENDOR_JWKS"
     );
     let jwks: Jwks = serde_json::from_str(text)
         .with_context(|| format!("the vendor JWKS ({source}) is not a JWKS document"))?;
@@ -214,7 +227,16 @@ fn machine_fingerprint() -> String {
 impl Backend {
     /// The self-hosted side, or 404 in vendor mode: its pages and API do not exist there.
     pub fn self_host(&self) -> Result<&SelfHost> {
-        self.self_host
+        match self.config.mode {
+            Mode::SelfHost => self.licensee(),
+            Mode::Vendor => Err(Error::NotFound("page".into())),
+        }
+    }
+
+    /// What holds this install's own license: the self-hosted side, or on a vendor install
+    /// Tessera's own license (404 when it has none).
+    pub fn licensee(&self) -> Result<&SelfHost> {
+        self.licensee
             .as_deref()
             .ok_or_else(|| Error::NotFound("page".into()))
     }

@@ -35,7 +35,7 @@ pub fn next_heartbeat_delay(interval: Duration, failures: i64) -> Duration {
 impl Backend {
     /// The heartbeat this install would send now, or `None` without a token.
     pub async fn heartbeat_request(&self) -> Result<Option<HeartbeatRequest>> {
-        let host = self.self_host()?;
+        let host = self.licensee()?;
         let row = self.install_row().await?;
         Ok(row.token.map(|token| HeartbeatRequest {
             token,
@@ -64,7 +64,7 @@ impl Backend {
             }
             Err(message) => {
                 self.store.record_vendor_failure(now(), &message).await?;
-                self.self_host()?.forget();
+                self.licensee()?.forget();
                 tracing::warn!(vendor = %base, error = %message, "heartbeat failed");
                 return Err(Error::Conflict(format!(
                     "the vendor could not be reached: {message}"
@@ -83,7 +83,7 @@ impl Backend {
         answer: HeartbeatAnswer,
         via: &str,
     ) -> Result<()> {
-        let host = self.self_host()?;
+        let host = self.licensee()?;
         let at = now();
         let row = self.install_row().await?;
         let clock = at.max(row.latest_seen).max(answer.at);

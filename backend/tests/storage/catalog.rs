@@ -3,9 +3,13 @@
 //! one-owner rule of lookup keys, and what the public storefront may show.
 
 use tessera_backend::catalog::{CatalogSpec, CouponSpec, PlanSpec, ProductSpec};
-use tessera_backend::testing::TestDb;
+use tessera_backend::heartbeat::HeartbeatAnswer;
+use tessera_backend::licenses::token_sha256;
+use tessera_backend::testing::{TestDb, TestVendor};
 use tessera_backend::Error;
+use tessera_license::vocab::HeartbeatStatus;
 use tessera_license::vocab::{AuditAction, BillingInterval, Tier};
+use tessera_license::Entitlements;
 
 use tessera_backend::both_engines;
 
@@ -158,6 +162,104 @@ both_engines! {
         assert_eq!(chat.coupons[0].discount, "20 %");
         assert!(matches!(backend.storefront_product("chat-internal").await, Err(Error::NotFound(_))));
         assert_eq!(backend.storefront_product("chat").await.unwrap(), *chat);
+    }
+}
+
+/// A vendor install holding a license for Tessera from `vendor` (a master Tessera): 8
+/// products, 2 plans per product, `recurring_billing`, no coupon cap.
+async fn licensed_vendor(
+    db: &TestDb,
+    vendor: &TestVendor,
+) -> (tessera_backend::Backend, tessera_license::Claims, String) {
+    let mut claims = vendor.claims();
+    claims.lic.caps = [
+        ("products".to_string(), 8),
+        ("plans_per_product".to_string(), 2),
+    ]
+    .into();
+    claims.lic.features = vec!["recurring_billing".into()];
+    let token = vendor.sign(&claims);
+    let config = tessera_backend::Config {
+        vendor_jwks: Some(vendor.jwks_path.clone()),
+        license: Some(token.clone().into()),
+        ..db.config()
+    };
+    let backend = db.backend_with(config).await;
+    backend.install_configured_license().await.unwrap();
+    (backend, claims, token)
+}
+
+both_engines! {
+    async fn a_tessera_license_lifts_the_free_caps_and_live_answers_only_narrow_them(db: &TestDb) {
+        let free = db.backend().await.catalog_caps().await.unwrap();
+        assert_eq!((free.products, free.recurring_billing), (Some(5), false));
+        let vendor = TestVendor::new();
+        let (backend, claims, token) = licensed_vendor(db, &vendor).await;
+        let caps = backend.catalog_caps().await.unwrap();
+        assert_eq!((caps.products, caps.plans_per_product, caps.active_coupons, caps.recurring_billing), (Some(8), Some(2), None, true));
+        for n in 0..8 {
+            backend.save_product(product(&format!("p{n}")), "ops").await.unwrap();
+        }
+        let refused = backend.save_product(product("p8"), "ops").await.unwrap_err().to_string();
+        assert!(refused.contains(&format!("Tessera license {} allows 8", claims.sub)), "{refused}");
+        for n in 0..11 {
+            backend.save_coupon(coupon(&format!("CODE{n}")), "ops").await.unwrap();
+        }
+
+        // A live answer that widens changes nothing; one that narrows applies.
+        let answer = |caps: &[(&str, i64)], features: &[&str]| HeartbeatAnswer {
+            status: HeartbeatStatus::Active,
+            revoked: false,
+            license_id: claims.sub.to_string(),
+            entitlements: Entitlements {
+                caps: caps.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                features: features.iter().map(ToString::to_string).collect(),
+                ..Entitlements::default()
+            },
+            token: None,
+            at: tessera_backend::now(),
+        };
+        let sent = token_sha256(&token);
+        backend.apply_vendor_answer(&sent, answer(&[("products", 500), ("plans_per_product", 50), ("active_coupons", 1)], &["recurring_billing", "white_label"]), "network").await.unwrap();
+        backend.install_view_now().await.unwrap();
+        let widened = backend.catalog_caps().await.unwrap();
+        assert_eq!((widened.products, widened.plans_per_product, widened.active_coupons, widened.recurring_billing), (Some(8), Some(2), None, true), "a wider live answer changes nothing");
+        backend.apply_vendor_answer(&sent, answer(&[("products", 3)], &[]), "network").await.unwrap();
+        backend.install_view_now().await.unwrap();
+        let narrowed = backend.catalog_caps().await.unwrap();
+        assert_eq!((narrowed.products, narrowed.plans_per_product, narrowed.recurring_billing), (Some(3), Some(2), false));
+
+        // Revoked: back to the free tier.
+        let mut revoked = answer(&[], &[]);
+        revoked.status = HeartbeatStatus::Revoked;
+        revoked.revoked = true;
+        backend.apply_vendor_answer(&sent, revoked, "network").await.unwrap();
+        backend.install_view_now().await.unwrap();
+        assert_eq!(backend.catalog_caps().await.unwrap(), tessera_backend::catalog::CatalogCaps::creator());
+    }
+
+    async fn a_license_for_another_product_or_signed_by_a_stranger_leaves_the_free_tier(db: &TestDb) {
+        let vendor = TestVendor::new();
+        let mut claims = vendor.claims();
+        claims.aud = tessera_license::ProductKey::parse("not-tessera").unwrap();
+        let config = tessera_backend::Config {
+            vendor_jwks: Some(vendor.jwks_path.clone()),
+            license: Some(vendor.sign(&claims).into()),
+            ..db.config()
+        };
+        let backend = db.backend_with(config).await;
+        let refused = backend.install_configured_license().await.unwrap_err().to_string();
+        assert!(refused.contains("tessera"), "{refused}");
+        assert_eq!(backend.catalog_caps().await.unwrap(), tessera_backend::catalog::CatalogCaps::creator());
+        let stranger = TestVendor::new();
+        let config = tessera_backend::Config {
+            vendor_jwks: Some(vendor.jwks_path.clone()),
+            license: Some(stranger.sign(&vendor.claims()).into()),
+            ..db.config()
+        };
+        let backend = db.backend_with(config).await;
+        assert!(backend.install_configured_license().await.is_err());
+        assert_eq!(backend.catalog_caps().await.unwrap().products, Some(5));
     }
 }
 

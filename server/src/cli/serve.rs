@@ -36,7 +36,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
             backend.config().public_url
         );
     }
-    if backend.self_host().is_ok() {
+    if backend.licensee().is_ok() {
         install_configured_license(&backend).await;
     }
     let listener = tokio::net::TcpListener::bind(&bind)
@@ -45,7 +45,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     println!("Tessera is listening on http://{}", listener.local_addr()?);
     let (stop_jobs, stopping) = shutdown::switch();
     let heartbeats = backend
-        .self_host()
+        .licensee()
         .is_ok()
         .then(|| tokio::spawn(heartbeats(backend.clone(), stopping.clone())));
     let publisher = tokio::spawn(publish_events(backend.clone(), stopping.clone()));
@@ -99,15 +99,20 @@ async fn install_configured_license(backend: &Backend) {
     }
 }
 
-/// Self-host: heartbeats to the vendor on start and then every `heartbeat_interval`;
-/// after a failure, sooner, backing off (see `next_heartbeat_delay`).
+/// Heartbeats to the vendor (a self-hosted install's, or a vendor install's master Tessera)
+/// on start and then every `heartbeat_interval` (at most hourly for a vendor's own license,
+/// so its live entitlements refresh within the hour); after a failure, sooner, backing off
+/// (see `next_heartbeat_delay`).
 async fn heartbeats(backend: Backend, mut stopping: Stopping) {
     use tessera_backend::selfhost::vendor::next_heartbeat_delay;
     if backend.config().vendor_url.is_none() {
         tracing::info!("no TESSERA_VENDOR_URL: no heartbeats (exchange files on /license instead)");
         return;
     }
-    let interval = backend.config().heartbeat_interval.0;
+    let mut interval = backend.config().heartbeat_interval.0;
+    if backend.self_host().is_err() {
+        interval = interval.min(std::time::Duration::from_secs(3_600));
+    }
     loop {
         let failures = match backend.heartbeat_vendor().await {
             Ok(view) => view.failures,

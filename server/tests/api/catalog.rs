@@ -96,7 +96,7 @@ both_engines! {
         }
         let capped = app.post_form("/products", &cookie, &[("action", "product"), ("slug", "p5"), ("name", "p5"), ("product_key", "p5")]).await;
         assert_eq!(capped.status(), 409);
-        assert!(capped.text().await.unwrap().contains("active products: this Tessera runs at the free Creator tier, which allows 5"));
+        assert!(capped.text().await.unwrap().contains("active products: the free Creator tier (no valid Tessera license) allows 5; deactivate one first"));
     }
 
     async fn the_issue_form_offers_the_catalog_s_products_and_plans(app: &TestApp) {

@@ -12,7 +12,7 @@ pub async fn list_products() -> Result<ProductsView, ServerFnError> {
 
     let (backend, _) = authorise(Role::Sysadmin)?;
     let catalog = backend.catalog().await.map_err(map_error)?;
-    let caps = backend.catalog_caps();
+    let caps = backend.catalog_caps().await.map_err(map_error)?;
     let products: Vec<ProductEntry> = catalog
         .products
         .iter()
@@ -105,6 +105,7 @@ pub async fn list_products() -> Result<ProductsView, ServerFnError> {
         .max()
         .unwrap_or(0);
     let usage = vec![
+        format!("Caps of {}", caps.source),
         of(active_products, caps.products, "active products"),
         of(
             most_plans,
@@ -116,6 +117,11 @@ pub async fn list_products() -> Result<ProductsView, ServerFnError> {
             caps.active_coupons,
             "active coupons",
         ),
+        if caps.recurring_billing {
+            "recurring billing on".into()
+        } else {
+            "recurring billing off".into()
+        },
     ];
     Ok(ProductsView {
         products,
