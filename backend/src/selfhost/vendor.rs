@@ -33,6 +33,16 @@ pub fn next_heartbeat_delay(interval: Duration, failures: i64) -> Duration {
 }
 
 impl Backend {
+    /// Time between heartbeats: `heartbeat_interval`, at most an hour for a vendor's own
+    /// license (its live entitlements, which may narrow its caps, refresh hourly).
+    pub fn heartbeat_interval(&self) -> Duration {
+        let configured = self.config.heartbeat_interval.0;
+        match self.config.mode {
+            crate::config::Mode::SelfHost => configured,
+            crate::config::Mode::Vendor => configured.min(Duration::from_secs(3_600)),
+        }
+    }
+
     /// The heartbeat this install would send now, or `None` without a token.
     pub async fn heartbeat_request(&self) -> Result<Option<HeartbeatRequest>> {
         let host = self.licensee()?;

@@ -236,6 +236,14 @@ both_engines! {
         backend.apply_vendor_answer(&sent, revoked, "network").await.unwrap();
         backend.install_view_now().await.unwrap();
         assert_eq!(backend.catalog_caps().await.unwrap(), tessera_backend::catalog::CatalogCaps::creator());
+        // Over the free caps now (8 products): changes that do not grow the catalog still go.
+        backend.save_product(ProductSpec { name: "Renamed".into(), ..product("p1") }, "ops").await.unwrap();
+        backend.set_product_active("p7", false, "ops").await.unwrap();
+        assert!(matches!(backend.save_product(product("p9"), "ops").await, Err(Error::CapReached(_))));
+
+        // Its heartbeats come at least hourly, whatever the configured interval.
+        assert_eq!(backend.heartbeat_interval(), std::time::Duration::from_secs(3_600));
+        assert_eq!(db.backend_with(vendor.self_host_config(db)).await.heartbeat_interval(), std::time::Duration::from_secs(86_400));
     }
 
     async fn a_license_for_another_product_or_signed_by_a_stranger_leaves_the_free_tier(db: &TestDb) {

@@ -109,10 +109,7 @@ async fn heartbeats(backend: Backend, mut stopping: Stopping) {
         tracing::info!("no TESSERA_VENDOR_URL: no heartbeats (exchange files on /license instead)");
         return;
     }
-    let mut interval = backend.config().heartbeat_interval.0;
-    if backend.self_host().is_err() {
-        interval = interval.min(std::time::Duration::from_secs(3_600));
-    }
+    let interval = backend.heartbeat_interval();
     loop {
         let failures = match backend.heartbeat_vendor().await {
             Ok(view) => view.failures,

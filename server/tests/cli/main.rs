@@ -8,6 +8,7 @@ mod events;
 mod interop;
 mod json_shapes;
 mod keys_and_licenses;
+mod self_license;
 mod shutdown;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
@@ -49,6 +50,11 @@ impl Cli {
     /// Runs with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         self.run_full(args, None, env)
+    }
+
+    /// Runs with standard input and extra environment variables.
+    pub fn run_full_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+        self.run_full(args, stdin, env)
     }
 
     fn run_full(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {

@@ -28,7 +28,7 @@ async fn api(
 }
 
 /// Polls `check` every 200 ms for up to 20 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
