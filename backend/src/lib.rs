@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
+pub mod commerce;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;
@@ -63,6 +64,8 @@ pub struct Backend {
     /// This install's own license holder: the self-hosted side's pinned keys and identity,
     /// or a vendor install's license for Tessera itself; `None` for an unlicensed vendor.
     licensee: Option<Arc<selfhost::SelfHost>>,
+    /// The Stripe account (`TESSERA_STRIPE_SECRET_KEY`), if one is configured.
+    stripe: Option<Arc<tessera_stripe::Stripe>>,
 }
 
 impl Backend {
@@ -87,6 +90,7 @@ impl Backend {
         store.set_chain_key(Arc::new(chain_key.clone()))?;
         let audit = Arc::new(audit::AuditMonitor::new(&config, chain_key));
         let licensee = selfhost::SelfHost::load(&config)?.map(Arc::new);
+        let stripe = commerce::stripe_from(&config)?;
         Ok(Self {
             config: Arc::new(config),
             store,
@@ -100,6 +104,7 @@ impl Backend {
             verified_tokens: Arc::default(),
             audit,
             licensee,
+            stripe,
         })
     }
 

@@ -37,6 +37,8 @@ CREATE TABLE plans (
     active BIGINT NOT NULL CHECK (active IN (0, 1)),
     -- The Stripe price that carries `lookup_key` (set by `tessera stripe sync-products`).
     stripe_price_id TEXT,
+    -- The Stripe price of one extra seat (lookup key `<lookup_key>.extra_seat`), once synced.
+    stripe_extra_seat_price_id TEXT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -290,7 +290,7 @@ async fn create_price(State(state): State<StandIn>, headers: HeaderMap, body: By
             let holder = world.prices.values_mut().find(|p| p["lookup_key"] == key);
             match holder {
                 Some(held) if params["transfer_lookup_key"] == "true" => {
-                    held["lookup_key"] = Value::Null
+                    held["lookup_key"] = Value::Null;
                 }
                 Some(_) => {
                     let message = format!("A price (`{key}`) already uses that lookup key.");

@@ -47,8 +47,9 @@ fn select(
     name: &'static str,
     label: &'static str,
     options: impl Iterator<Item = &'static str>,
-    value: String,
+    value: &str,
 ) -> impl IntoView {
+    let value = value.to_string();
     view! {
         <div>
             <label for=name class="block text-sm">{label}</label>
@@ -136,8 +137,8 @@ fn product_view(p: &ProductEntry, token: &str, values: &Typed) -> impl IntoView 
                     <input type="hidden" name="action" value="plan"/>
                     <input type="hidden" name="product" value=p.slug.clone()/>
                     {input("lookup_key", "Lookup key", v("lookup_key"), true)}
-                    {select("tier", "Tier", Tier::spellings().filter(|t| *t != "trial"), v("tier"))}
-                    {select("interval", "Interval", BillingInterval::spellings(), v("interval"))}
+                    {select("tier", "Tier", Tier::spellings().filter(|t| *t != "trial"), &v("tier"))}
+                    {select("interval", "Interval", BillingInterval::spellings(), &v("interval"))}
                     {input("currency", "Currency", if is_this { v("currency") } else { "eur".into() }, true)}
                     {input("price", "Price (e.g. 49.00)", v("price"), true)}
                     {input("seats_included", "Seats included", if is_this { v("seats_included") } else { "1".into() }, true)}

@@ -185,7 +185,7 @@ fn plan_plan(
     if fields.as_ref().is_some_and(Vec::is_empty) {
         return Ok(());
     }
-    let (id, stripe_price_id) = match existing {
+    let (id, stripe_price_id, stripe_extra_seat_price_id) = match existing {
         // Stripe prices cannot change their amount: a changed price is a new Stripe price
         // (made by the next `tessera stripe sync-products`), so the old one is forgotten.
         Some((_, have)) => {
@@ -193,12 +193,14 @@ fn plan_plan(
                 || have.spec.currency != want.currency
                 || have.spec.interval != want.interval
                 || have.spec.extra_seat_unit_amount != want.extra_seat_unit_amount;
+            let keep = |id: &Option<String>| id.clone().filter(|_| !repriced);
             (
                 have.id.clone(),
-                have.stripe_price_id.clone().filter(|_| !repriced),
+                keep(&have.stripe_price_id),
+                keep(&have.stripe_extra_seat_price_id),
             )
         }
-        None => (new_id("pln"), None),
+        None => (new_id("pln"), None, None),
     };
     p.note(
         "plan",
@@ -219,6 +221,7 @@ fn plan_plan(
         extra_seat_unit_amount: want.extra_seat_unit_amount,
         active: i64::from(want.active),
         stripe_price_id,
+        stripe_extra_seat_price_id,
         created_at: p.now,
         updated_at: p.now,
     });

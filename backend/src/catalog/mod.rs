@@ -75,6 +75,8 @@ pub struct Plan {
     pub spec: PlanSpec,
     /// The Stripe price carrying the lookup key, once synced.
     pub stripe_price_id: Option<String>,
+    /// The Stripe price of one extra seat, once synced.
+    pub stripe_extra_seat_price_id: Option<String>,
 }
 
 /// A stored product with its plans (`spec.plans` is empty: the plans are in `plans`).
@@ -127,7 +129,7 @@ impl Catalog {
 
     fn from_rows(
         products: Vec<ProductRow>,
-        plans: Vec<PlanRow>,
+        plans: &[PlanRow],
         coupons: Vec<CouponRow>,
     ) -> Result<Self> {
         let corrupt = |what: &str, e: serde_json::Error| {
@@ -160,6 +162,7 @@ impl Catalog {
                         active: p.active == 1,
                     },
                     stripe_price_id: p.stripe_price_id.clone(),
+                    stripe_extra_seat_price_id: p.stripe_extra_seat_price_id.clone(),
                 })
                 .collect();
             plans.sort_by_key(|p| plan_order(&p.spec));
@@ -348,7 +351,7 @@ impl Backend {
     pub async fn catalog(&self) -> Result<Catalog> {
         self.vendor_only()?;
         let (products, plans, coupons) = self.store.catalog().await?;
-        Catalog::from_rows(products, plans, coupons)
+        Catalog::from_rows(products, &plans, coupons)
     }
 
     /// Makes the catalog hold what `spec` says: creates what is missing, changes what

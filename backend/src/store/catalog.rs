@@ -38,6 +38,7 @@ pub struct PlanRow {
     pub extra_seat_unit_amount: Option<i64>,
     pub active: i64,
     pub stripe_price_id: Option<String>,
+    pub stripe_extra_seat_price_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -73,13 +74,22 @@ pub trait CatalogStore {
     /// Writes `write` in one transaction. Refused with [`StoreError::CapReached`] when it
     /// raises an active count past `caps` (a count already past its cap may stay or shrink).
     async fn write_catalog(&self, write: &CatalogWrite, caps: &CatalogCaps) -> StoreResult<()>;
+    /// Records the Stripe product made for `product_id`.
+    async fn set_stripe_product(&self, product_id: &str, stripe_id: &str) -> StoreResult<()>;
+    /// Records the Stripe prices of `plan_id` (its own, and one extra seat's).
+    async fn set_stripe_prices(
+        &self,
+        plan_id: &str,
+        price: Option<&str>,
+        extra_seat: Option<&str>,
+    ) -> StoreResult<()>;
 }
 
 const PRODUCT_COLUMNS: &str = "id, slug, product_key, name, active, internal, spec, \
     stripe_product_id, created_at, updated_at";
 const PLAN_COLUMNS: &str = "id, product_id, lookup_key, tier, billing_interval, unit_amount, \
-    currency, seats_included, extra_seat_unit_amount, active, stripe_price_id, created_at, \
-    updated_at";
+    currency, seats_included, extra_seat_unit_amount, active, stripe_price_id, \
+    stripe_extra_seat_price_id, created_at, updated_at";
 const COUPON_COLUMNS: &str = "id, code, active, public, spec, redemptions, created_at, updated_at";
 
 /// Active products, active plans per product id, active coupons.
@@ -170,13 +180,14 @@ where
         for p in &write.plans {
             sqlx::query(&format!(
                 "INSERT INTO plans ({PLAN_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (id) DO UPDATE SET tier = excluded.tier, \
                  billing_interval = excluded.billing_interval, \
                  unit_amount = excluded.unit_amount, currency = excluded.currency, \
                  seats_included = excluded.seats_included, \
                  extra_seat_unit_amount = excluded.extra_seat_unit_amount, \
                  active = excluded.active, stripe_price_id = excluded.stripe_price_id, \
+                 stripe_extra_seat_price_id = excluded.stripe_extra_seat_price_id, \
                  updated_at = excluded.updated_at"
             ))
             .bind(&p.id)
@@ -190,6 +201,7 @@ where
             .bind(p.extra_seat_unit_amount)
             .bind(p.active)
             .bind(p.stripe_price_id.clone())
+            .bind(p.stripe_extra_seat_price_id.clone())
             .bind(p.created_at)
             .bind(p.updated_at)
             .execute(&mut *tx)
@@ -244,6 +256,32 @@ where
         )?;
         self.append_audits(&mut tx, &write.audits).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_stripe_product(&self, product_id: &str, stripe_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE products SET stripe_product_id = $1 WHERE id = $2")
+            .bind(stripe_id)
+            .bind(product_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_stripe_prices(
+        &self,
+        plan_id: &str,
+        price: Option<&str>,
+        extra_seat: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE plans SET stripe_price_id = $1, stripe_extra_seat_price_id = $2 WHERE id = $3",
+        )
+        .bind(price.map(str::to_string))
+        .bind(extra_seat.map(str::to_string))
+        .bind(plan_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

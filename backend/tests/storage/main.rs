@@ -12,5 +12,6 @@ mod listing;
 mod outbox;
 mod self_host;
 mod smtp;
+mod stripe_sync;
 mod users;
 mod webhooks;

@@ -11,6 +11,7 @@ mod keys;
 mod license;
 mod listing;
 mod serve;
+mod stripe;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -61,6 +62,12 @@ enum Command {
     /// The catalog as code: products, plans and coupons.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// The vendor's Stripe account.
+    #[command(subcommand)]
+    Stripe(stripe::StripeCommand),
+    /// Tools for development.
+    #[command(subcommand)]
+    Dev(stripe::DevCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +125,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog(cmd) => catalog::run(cmd, connect(config).await?)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Stripe(cmd) => stripe::run(cmd, connect(config).await?)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Dev(cmd) => stripe::run_dev(cmd).await.map(|()| ExitCode::SUCCESS),
         Command::Maintenance(MaintenanceCommand::Retention) => {
             let report = connect(config).await?.run_retention().await?;
             println!(

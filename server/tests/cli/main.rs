@@ -12,6 +12,7 @@ mod self_license;
 mod shutdown;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
+mod stripe;
 mod two_instances;
 mod webhooks;
 

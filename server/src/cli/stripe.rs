@@ -1,0 +1,88 @@
+//! `tessera stripe ...`: the vendor's Stripe account. `tessera dev stripe`: a Stripe stand-in
+//! on loopback, for trying things locally.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use tessera_backend::commerce::sync::Progress;
+use tessera_backend::Backend;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum StripeCommand {
+    /// Push the catalog to Stripe: a product per product, a price per plan under its lookup
+    /// key (a changed price becomes a new price that takes the key over). A second run
+    /// changes nothing and says so.
+    SyncProducts,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum DevCommand {
+    /// Serve a Stripe stand-in (in memory) on loopback; point TESSERA_STRIPE_API_BASE at it.
+    Stripe {
+        /// The port (0: any free one).
+        #[arg(long, default_value_t = 12111)]
+        port: u16,
+    },
+}
+
+/// A progress bar on a terminal, a line per product otherwise (logs, CI).
+fn show(progress: &Progress<'_>) {
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let width = 24;
+        let filled = (progress.done * width)
+            .checked_div(progress.total)
+            .unwrap_or(width);
+        let bar = format!("{}{}", "#".repeat(filled), "-".repeat(width - filled));
+        let _ = write!(
+            err,
+            "\r[{bar}] {}/{} {:<40}",
+            progress.done, progress.total, progress.slug
+        );
+        if progress.done == progress.total {
+            let _ = writeln!(err);
+        }
+    } else if progress.done < progress.total {
+        let _ = writeln!(
+            err,
+            "syncing {}/{}: {}",
+            progress.done + 1,
+            progress.total,
+            progress.slug
+        );
+    }
+}
+
+pub(super) async fn run(cmd: StripeCommand, backend: Backend) -> anyhow::Result<()> {
+    match cmd {
+        StripeCommand::SyncProducts => {
+            let changes = backend.sync_products(|p| show(&p)).await?;
+            for change in &changes {
+                println!("{change}");
+            }
+            if changes.is_empty() {
+                println!("Stripe already matches the catalog; nothing changed");
+            } else {
+                println!("{} change(s) made in Stripe", changes.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn run_dev(cmd: DevCommand) -> anyhow::Result<()> {
+    match cmd {
+        DevCommand::Stripe { port } => {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+            let url = format!("http://{}/", listener.local_addr()?);
+            println!("Stripe stand-in listening on {url}");
+            println!("serve Tessera with TESSERA_STRIPE_API_BASE={url} TESSERA_STRIPE_SECRET_KEY=sk_test_dev");
+            tessera_stripe_standin::StandIn::default()
+                .serve(listener)
+                .await
+        }
+    }
+}
