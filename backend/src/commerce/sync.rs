@@ -128,15 +128,23 @@ impl Backend {
     ) -> Result<String> {
         let spec = &product.spec;
         if let Some(id) = &product.stripe_product_id {
-            let have = stripe.product(id).await?;
-            if have.name != spec.name || have.active != spec.active {
-                stripe.update_product(id, &spec.name, spec.active).await?;
-                changes.push(format!("~ product {} ({id}): name, active", spec.slug));
+            match stripe.product(id).await {
+                Ok(have) => {
+                    if have.name != spec.name || have.active != spec.active {
+                        stripe.update_product(id, &spec.name, spec.active).await?;
+                        changes.push(format!("~ product {} ({id}): name, active", spec.slug));
+                    }
+                    return Ok(id.clone());
+                }
+                // Stripe no longer knows it (deleted, or recorded in test mode before the
+                // live key): make it again.
+                Err(tessera_stripe::Error::Refused { status: 404, .. }) => {}
+                Err(other) => return Err(other.into()),
             }
-            return Ok(id.clone());
         }
         let metadata = HashMap::from([("tessera_product".to_string(), spec.slug.clone())]);
-        let key = format!("tessera-product-{}", product.id);
+        let stale = product.stripe_product_id.as_deref().unwrap_or("none");
+        let key = format!("tessera-product-{}-{stale}", product.id);
         let made = stripe
             .create_product(&key, &spec.name, spec.active, metadata)
             .await?;

@@ -85,6 +85,25 @@ both_engines! {
         assert!(backend.sync_products(|_| {}).await.unwrap().is_empty());
     }
 
+    async fn going_live_makes_the_catalog_again_in_the_other_stripe(db: &TestDb) {
+        let (backend, _test_mode) = with_stripe(db).await;
+        backend.sync_products(|_| {}).await.unwrap();
+        let live = StandIn::default();
+        let url = live.spawn().await.unwrap();
+        let config = tessera_backend::Config {
+            stripe_secret_key: Some("sk_live_other".to_string().into()),
+            stripe_api_base: Some(url),
+            ..db.config()
+        };
+        let backend = db.backend_with(config).await;
+        let changes = backend.sync_products(|_| {}).await.unwrap();
+        assert_eq!(changes.iter().filter(|c| c.starts_with("+ product")).count(), 2, "{changes:?}");
+        let monthly = price_of(&live.prices(), "chat-pro-monthly")["id"].as_str().unwrap().to_string();
+        let catalog = backend.catalog().await.unwrap();
+        assert_eq!(catalog.product("chat").unwrap().plans[0].stripe_price_id.as_deref(), Some(monthly.as_str()));
+        assert!(backend.sync_products(|_| {}).await.unwrap().is_empty());
+    }
+
     async fn without_a_stripe_key_nothing_is_synced(db: &TestDb) {
         let backend = db.backend().await;
         let refused = backend.sync_products(|_| {}).await.unwrap_err();
