@@ -4,22 +4,22 @@
 //! tier this Tessera runs at.
 
 mod apply;
+mod coupon;
+mod file;
+mod manage;
 mod spec;
 mod storefront;
 
 pub use apply::{Change, ChangeOp};
-pub use spec::{
-    CatalogSpec, CouponSpec, PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms,
-    MAX_FILE_BYTES, MAX_UNIT_AMOUNT,
-};
+pub use coupon::CouponSpec;
+pub use file::{CatalogSpec, MAX_FILE_BYTES};
+pub use spec::{PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms, MAX_UNIT_AMOUNT};
 pub use storefront::{StoreCoupon, StorePlan, StoreProduct};
 
 use serde::{Deserialize, Serialize};
 
-use tessera_license::vocab::StateName;
-
-use crate::store::{CouponRow, PlanRow, ProductRow, StoreError};
-use crate::{Backend, Error, Result};
+use crate::store::{CouponRow, PlanRow, ProductRow};
+use crate::{Error, Result};
 
 /// How much of the catalog this Tessera may keep active (`None`: no cap), and whether it
 /// may sell subscriptions: the free Creator tier, or what Tessera's own license grants.
@@ -257,173 +257,6 @@ pub fn parse_amount(field: &str, text: &str, currency: &str) -> Result<i64> {
         .map_err(|_| Error::invalid(format!("{field}: too large")))?;
     let fraction: i64 = format!("{fraction:0<decimals$}").parse().unwrap_or(0);
     Ok(whole * 10_i64.pow(decimals as u32) + fraction)
-}
-
-impl Backend {
-    /// Activates or deactivates the product called `slug`.
-    pub async fn set_product_active(
-        &self,
-        slug: &str,
-        active: bool,
-        actor: &str,
-    ) -> Result<Vec<Change>> {
-        let catalog = self.catalog().await?;
-        let product = catalog
-            .product(slug)
-            .ok_or_else(|| Error::NotFound(format!("product {slug}")))?;
-        self.save_product(
-            ProductSpec {
-                active,
-                ..product.spec.clone()
-            },
-            actor,
-        )
-        .await
-    }
-
-    /// Activates or deactivates the plan `lookup_key`.
-    pub async fn set_plan_active(
-        &self,
-        lookup_key: &str,
-        active: bool,
-        actor: &str,
-    ) -> Result<Vec<Change>> {
-        let catalog = self.catalog().await?;
-        let (product, plan) = catalog
-            .products
-            .iter()
-            .find_map(|p| {
-                p.plans
-                    .iter()
-                    .find(|l| l.spec.lookup_key == lookup_key)
-                    .map(|l| (p, l))
-            })
-            .ok_or_else(|| Error::NotFound(format!("plan {lookup_key}")))?;
-        self.save_plan(
-            &product.spec.slug,
-            PlanSpec {
-                active,
-                ..plan.spec.clone()
-            },
-            actor,
-        )
-        .await
-    }
-
-    /// Activates or deactivates the coupon `code`.
-    pub async fn set_coupon_active(
-        &self,
-        code: &str,
-        active: bool,
-        actor: &str,
-    ) -> Result<Vec<Change>> {
-        let catalog = self.catalog().await?;
-        let coupon = catalog
-            .coupons
-            .iter()
-            .find(|c| c.spec.code == code.trim().to_ascii_uppercase())
-            .ok_or_else(|| Error::NotFound(format!("coupon {code}")))?;
-        self.save_coupon(
-            CouponSpec {
-                active,
-                ..coupon.spec.clone()
-            },
-            actor,
-        )
-        .await
-    }
-
-    /// The caps this Tessera runs under: its own license's while it is active or in grace,
-    /// else the free Creator tier's.
-    pub async fn catalog_caps(&self) -> Result<CatalogCaps> {
-        if self.licensee().is_err() {
-            return Ok(CatalogCaps::creator());
-        }
-        let view = self.install_view().await?;
-        let licensed = matches!(view.state, StateName::Active | StateName::Grace);
-        Ok(match &view.claims {
-            Some(claims) if licensed => CatalogCaps::licensed(&view.effective, claims.sub.as_ref()),
-            _ => CatalogCaps::creator(),
-        })
-    }
-
-    /// The whole catalog (staff).
-    pub async fn catalog(&self) -> Result<Catalog> {
-        self.vendor_only()?;
-        let (products, plans, coupons) = self.store.catalog().await?;
-        Catalog::from_rows(products, &plans, coupons)
-    }
-
-    /// Makes the catalog hold what `spec` says: creates what is missing, changes what
-    /// differs, leaves what the file does not name. Answers the changes (none: nothing to
-    /// do); with `dry_run` nothing is written.
-    pub async fn apply_catalog(
-        &self,
-        spec: CatalogSpec,
-        actor: &str,
-        dry_run: bool,
-    ) -> Result<Vec<Change>> {
-        self.vendor_only()?;
-        let spec = spec.checked()?;
-        let current = self.catalog().await?;
-        let (changes, write) = apply::plan(&current, &spec, actor, crate::time::now())?;
-        if !dry_run && !changes.is_empty() {
-            let caps = self.catalog_caps().await?;
-            let lift = if caps.source.starts_with("Tessera license") {
-                ""
-            } else {
-                ", or install a Tessera license (TESSERA_LICENSE) to lift the cap"
-            };
-            self.store
-                .write_catalog(&write, &caps)
-                .await
-                .map_err(|e| match e {
-                    StoreError::CapReached { cap, limit } => Error::CapReached(format!(
-                        "{cap}: {} allows {limit}; deactivate one first{lift}",
-                        caps.source
-                    )),
-                    other => other.into(),
-                })?;
-        }
-        Ok(changes)
-    }
-
-    /// Creates or changes one product (its plans are left as they are).
-    pub async fn save_product(&self, product: ProductSpec, actor: &str) -> Result<Vec<Change>> {
-        let spec = CatalogSpec {
-            products: vec![ProductSpec {
-                plans: Vec::new(),
-                ..product
-            }],
-            coupons: Vec::new(),
-        };
-        self.apply_catalog(spec, actor, false).await
-    }
-
-    /// Creates or changes one plan of the product called `slug`.
-    pub async fn save_plan(&self, slug: &str, plan: PlanSpec, actor: &str) -> Result<Vec<Change>> {
-        let catalog = self.catalog().await?;
-        let product = catalog
-            .product(slug)
-            .ok_or_else(|| Error::NotFound(format!("product {slug}")))?;
-        let spec = CatalogSpec {
-            products: vec![ProductSpec {
-                plans: vec![plan],
-                ..product.spec.clone()
-            }],
-            coupons: Vec::new(),
-        };
-        self.apply_catalog(spec, actor, false).await
-    }
-
-    /// Creates or changes one coupon.
-    pub async fn save_coupon(&self, coupon: CouponSpec, actor: &str) -> Result<Vec<Change>> {
-        let spec = CatalogSpec {
-            products: Vec::new(),
-            coupons: vec![coupon],
-        };
-        self.apply_catalog(spec, actor, false).await
-    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
 //! What a vendor sells, as the vendor writes it (the catalog file, the `/products` forms):
-//! products with their plans, and coupons. [`ProductSpec::checked`] and friends are the one
+//! products with their plans. Coupons are in `coupon.rs`, the whole file in `file.rs`. [`ProductSpec::checked`] and friends are the one
 //! home of the catalog's rules; every door passes through them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_license::vocab::{BillingInterval, Tier};
 use tessera_license::ProductKey;
 
-use crate::licenses::request::{caps, names, MAX_ITEMS};
+use crate::licenses::request::{caps, names};
 use crate::{Error, Result};
 
 /// Most plugins a product declares, most plans per product, most coupons in one file.
@@ -19,22 +18,12 @@ pub const MAX_UNIT_AMOUNT: i64 = 99_999_999;
 /// Most seats one license may hold.
 pub const MAX_SEATS: u32 = 100_000;
 
-fn yes() -> bool {
+pub(super) fn yes() -> bool {
     true
 }
 
 fn one() -> u32 {
     1
-}
-
-/// The whole catalog as code: what `tessera catalog apply` reads and `export` writes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CatalogSpec {
-    #[serde(default)]
-    pub products: Vec<ProductSpec>,
-    #[serde(default)]
-    pub coupons: Vec<CouponSpec>,
 }
 
 /// A product: what a license is for.
@@ -131,38 +120,7 @@ pub struct PlanSpec {
     pub active: bool,
 }
 
-/// A coupon: a percentage or an amount off, with its rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CouponSpec {
-    /// What the customer types: `A-Z 0-9 _ -`, stored upper case.
-    pub code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percent_off: Option<u32>,
-    /// In the smallest unit of `currency`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount_off: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_seats: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_seats: Option<u32>,
-    /// The tiers it applies to; empty: every tier.
-    #[serde(default)]
-    pub tiers: Vec<Tier>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_redemptions: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Shown by the public product API (a storefront may advertise it).
-    #[serde(default)]
-    pub public: bool,
-    #[serde(default = "yes")]
-    pub active: bool,
-}
-
-fn refuse(field: &str, reason: impl std::fmt::Display) -> Error {
+pub(super) fn refuse(field: &str, reason: impl std::fmt::Display) -> Error {
     Error::invalid(format!("{field}: {reason}"))
 }
 
@@ -186,7 +144,7 @@ fn slug(value: &str) -> Result<String> {
     }
 }
 
-fn currency(field: &str, value: &str) -> Result<String> {
+pub(super) fn currency(field: &str, value: &str) -> Result<String> {
     let value = value.trim().to_ascii_lowercase();
     if value.len() == 3 && value.bytes().all(|b| b.is_ascii_lowercase()) {
         Ok(value)
@@ -198,7 +156,7 @@ fn currency(field: &str, value: &str) -> Result<String> {
     }
 }
 
-fn amount(field: &str, value: i64) -> Result<i64> {
+pub(super) fn amount(field: &str, value: i64) -> Result<i64> {
     if (0..=MAX_UNIT_AMOUNT).contains(&value) {
         Ok(value)
     } else {
@@ -209,7 +167,7 @@ fn amount(field: &str, value: i64) -> Result<i64> {
     }
 }
 
-fn seats(field: &str, value: u32) -> Result<u32> {
+pub(super) fn seats(field: &str, value: u32) -> Result<u32> {
     if (1..=MAX_SEATS).contains(&value) {
         Ok(value)
     } else {
@@ -331,123 +289,7 @@ impl PlanSpec {
     }
 }
 
-impl CouponSpec {
-    /// The coupon as the rules read it.
-    pub fn checked(self) -> Result<Self> {
-        let code = self.code.trim().to_ascii_uppercase();
-        let ok = (3..=40).contains(&code.len())
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"_-".contains(&b));
-        if !ok {
-            return Err(refuse(
-                "code",
-                format!("3 to 40 characters of A-Z 0-9 _ - (got {code:?})"),
-            ));
-        }
-        let (percent_off, amount_off, currency) = match (self.percent_off, self.amount_off) {
-            (Some(p), None) if (1..=100).contains(&p) => (Some(p), None, None),
-            (Some(p), None) => return Err(refuse("percent_off", format!("1 to 100 (got {p})"))),
-            (None, Some(a)) if a > 0 => {
-                let c = self
-                    .currency
-                    .as_deref()
-                    .ok_or_else(|| refuse("currency", "required with amount_off"))?;
-                (
-                    None,
-                    Some(amount("amount_off", a)?),
-                    Some(currency("currency", c)?),
-                )
-            }
-            (None, Some(a)) => return Err(refuse("amount_off", format!("more than 0 (got {a})"))),
-            _ => {
-                return Err(refuse(
-                    "percent_off",
-                    "give exactly one of percent_off and amount_off",
-                ))
-            }
-        };
-        let min_seats = self.min_seats.map(|m| seats("min_seats", m)).transpose()?;
-        let max_seats = self.max_seats.map(|m| seats("max_seats", m)).transpose()?;
-        if let (Some(min), Some(max)) = (min_seats, max_seats) {
-            if max < min {
-                return Err(refuse(
-                    "max_seats",
-                    format!("must be at least min_seats ({min})"),
-                ));
-            }
-        }
-        if self.max_redemptions == Some(0) {
-            return Err(refuse("max_redemptions", "at least 1 (or leave it out)"));
-        }
-        let tiers: BTreeSet<Tier> = self.tiers.into_iter().collect();
-        if tiers.len() > MAX_ITEMS {
-            return Err(refuse("tiers", format!("at most {MAX_ITEMS}")));
-        }
-        Ok(Self {
-            code,
-            percent_off,
-            amount_off,
-            currency,
-            min_seats,
-            max_seats,
-            tiers: tiers.into_iter().collect(),
-            ..self
-        })
-    }
-
-    /// What it takes off, as people read it: `20 %` or `10.00 EUR`.
-    pub fn discount_text(&self) -> String {
-        match (self.percent_off, self.amount_off, &self.currency) {
-            (Some(p), _, _) => format!("{p} %"),
-            (_, Some(a), Some(c)) => super::money(a, c),
-            _ => String::new(),
-        }
-    }
-}
-
-impl CatalogSpec {
-    /// Every product and coupon checked, and no key used twice in the file.
-    pub fn checked(self) -> Result<Self> {
-        let products = self
-            .products
-            .into_iter()
-            .map(|p| {
-                let slug = p.slug.clone();
-                p.checked().map_err(|e| match e {
-                    Error::Invalid(m) => Error::Invalid(format!("product {slug}: {m}")),
-                    other => other,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if self.coupons.len() > MAX_ENTRIES * 4 {
-            return Err(refuse(
-                "coupons",
-                format!("at most {} per file", MAX_ENTRIES * 4),
-            ));
-        }
-        let coupons = self
-            .coupons
-            .into_iter()
-            .map(CouponSpec::checked)
-            .collect::<Result<Vec<_>>>()?;
-        unique("products", products.iter().map(|p| p.slug.as_str()))?;
-        unique(
-            "product_key",
-            products.iter().map(|p| p.product_key.as_str()),
-        )?;
-        unique(
-            "plans",
-            products
-                .iter()
-                .flat_map(|p| p.plans.iter().map(|l| l.lookup_key.as_str())),
-        )?;
-        unique("coupons", coupons.iter().map(|c| c.code.as_str()))?;
-        Ok(Self { products, coupons })
-    }
-}
-
-fn unique<'a>(field: &str, keys: impl Iterator<Item = &'a str>) -> Result<()> {
+pub(super) fn unique<'a>(field: &str, keys: impl Iterator<Item = &'a str>) -> Result<()> {
     let mut seen = BTreeSet::new();
     for key in keys {
         if !seen.insert(key) {
@@ -455,24 +297,4 @@ fn unique<'a>(field: &str, keys: impl Iterator<Item = &'a str>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The largest catalog file read (1 MiB).
-pub const MAX_FILE_BYTES: usize = 1 << 20;
-
-impl CatalogSpec {
-    /// Reads a catalog file (YAML, or JSON, which YAML includes).
-    pub fn from_yaml(text: &str) -> Result<Self> {
-        if text.len() > MAX_FILE_BYTES {
-            return Err(Error::invalid(format!(
-                "catalog file: at most {MAX_FILE_BYTES} bytes"
-            )));
-        }
-        serde_yaml::from_str(text).map_err(|e| Error::invalid(format!("catalog file: {e}")))
-    }
-
-    /// The catalog as a YAML file.
-    pub fn to_yaml(&self) -> Result<String> {
-        serde_yaml::to_string(self).map_err(|e| Error::Internal(e.into()))
-    }
 }
