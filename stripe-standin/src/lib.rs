@@ -7,16 +7,23 @@
 //! `{"error": {"type", "message", "param"}}`, idempotency keys (a repeated create answers the
 //! first object; the same key with other parameters is refused), lookup keys unique among
 //! prices and moved by `transfer_lookup_key`. `GET /_standin/requests` lists the calls it
-//! received, so a test can count what a client did.
+//! received, so a test can count what a client did; `POST /_standin/lose-answers?count=N`
+//! processes the next N creates or updates but answers them 500, as a lost answer would.
 
+mod catalog;
 mod form;
 mod objects;
+
+use catalog::{
+    create_price, create_product, list_prices, retrieve_price, retrieve_product, update_price,
+    update_product,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,7 +34,7 @@ pub use form::decode;
 
 /// Everything the stand-in holds.
 #[derive(Debug, Default)]
-struct World {
+pub(crate) struct World {
     products: HashMap<String, Value>,
     prices: HashMap<String, Value>,
     /// Creation order, so lists answer newest first as Stripe does.
@@ -35,6 +42,9 @@ struct World {
     /// Idempotency key → (the request's parameters, the answer).
     idempotent: HashMap<String, (Value, StatusCode, Value)>,
     requests: Vec<String>,
+    /// How many of the next `POST /v1/...` calls are processed but answered 500, as when
+    /// Stripe did the work and the answer was lost.
+    lost_answers: u32,
 }
 
 /// A stand-in's shared state.
@@ -44,7 +54,7 @@ pub struct StandIn {
 }
 
 /// A Stripe error answer.
-fn refuse(
+pub(crate) fn refuse(
     status: StatusCode,
     kind: &str,
     message: &str,
@@ -56,7 +66,7 @@ fn refuse(
     )
 }
 
-fn not_found(what: &str, id: &str) -> (StatusCode, Value) {
+pub(crate) fn not_found(what: &str, id: &str) -> (StatusCode, Value) {
     refuse(
         StatusCode::NOT_FOUND,
         "invalid_request_error",
@@ -81,6 +91,7 @@ impl StandIn {
             .route("/v1/prices", get(list_prices).post(create_price))
             .route("/v1/prices/{id}", get(retrieve_price).post(update_price))
             .route("/_standin/requests", get(requests))
+            .route("/_standin/lose-answers", axum::routing::post(lose_answers))
             .fallback(unknown)
             .layer(axum::middleware::from_fn_with_state(self.clone(), gate))
             .with_state(self)
@@ -103,6 +114,17 @@ impl StandIn {
     /// The calls received so far, as `METHOD /path`.
     pub fn requests(&self) -> Vec<String> {
         self.world().requests.clone()
+    }
+
+    /// Processes the next `count` `POST /v1/...` calls but answers each with a 500, as when
+    /// the answer is lost on its way back (also `POST /_standin/lose-answers?count=N`).
+    pub fn lose_answers(&self, count: u32) {
+        self.world().lost_answers = count;
+    }
+
+    /// Every product (for tests).
+    pub fn products(&self) -> Vec<Value> {
+        self.world().products.values().cloned().collect()
     }
 
     /// Every price, newest first (for tests).
@@ -142,7 +164,30 @@ async fn gate(
             return (status, Json(body)).into_response();
         }
     }
-    next.run(request).await
+    let post = request.method() == Method::POST && request.uri().path().starts_with("/v1/");
+    let answer = next.run(request).await;
+    let mut world = state.world();
+    if post && world.lost_answers > 0 {
+        world.lost_answers -= 1;
+        let (status, body) = refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "the stand-in lost this answer on purpose",
+            None,
+        );
+        return (status, Json(body)).into_response();
+    }
+    answer
+}
+
+async fn lose_answers(State(state): State<StandIn>, RawQuery(query): RawQuery) -> StatusCode {
+    let query = form::decode(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let count = query["count"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1);
+    state.lose_answers(count);
+    StatusCode::NO_CONTENT
 }
 
 async fn unknown(method: Method, uri: Uri) -> Response {
@@ -160,7 +205,7 @@ async fn requests(State(state): State<StandIn>) -> Json<Vec<String>> {
     Json(state.requests())
 }
 
-fn params(body: &Bytes) -> Result<Value, (StatusCode, Value)> {
+pub(crate) fn params(body: &Bytes) -> Result<Value, (StatusCode, Value)> {
     let text = std::str::from_utf8(body).map_err(|_| {
         refuse(
             StatusCode::BAD_REQUEST,
@@ -175,7 +220,7 @@ fn params(body: &Bytes) -> Result<Value, (StatusCode, Value)> {
 
 /// Runs a create under its idempotency key: a repeat with the same parameters answers the
 /// first answer; with other parameters it is refused.
-fn idempotent(
+pub(crate) fn idempotent(
     state: &StandIn,
     headers: &HeaderMap,
     params: &Value,
@@ -209,175 +254,9 @@ fn idempotent(
     (status, Json(answer)).into_response()
 }
 
-fn answer(result: Result<Value, (StatusCode, Value)>) -> Response {
+pub(crate) fn answer(result: Result<Value, (StatusCode, Value)>) -> Response {
     match result {
         Ok(value) => Json(value).into_response(),
         Err((status, body)) => (status, Json(body)).into_response(),
     }
-}
-
-async fn create_product(State(state): State<StandIn>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match params(&body) {
-        Ok(p) => p,
-        Err((status, body)) => return (status, Json(body)).into_response(),
-    };
-    idempotent(&state, &headers, &params.clone(), move |world| {
-        let Some(name) = params["name"].as_str().filter(|n| !n.is_empty()) else {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                "Missing required param: name.",
-                Some("name"),
-            );
-        };
-        let product = objects::product(name, &params);
-        let id = product["id"].as_str().unwrap_or_default().to_string();
-        world.order.push(id.clone());
-        world.products.insert(id, product.clone());
-        (StatusCode::OK, product)
-    })
-}
-
-async fn retrieve_product(State(state): State<StandIn>, Path(id): Path<String>) -> Response {
-    answer(
-        state
-            .world()
-            .products
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| not_found("product", &id)),
-    )
-}
-
-async fn update_product(
-    State(state): State<StandIn>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(params(&body).and_then(|params| {
-        let mut world = state.world();
-        let product = world
-            .products
-            .get_mut(&id)
-            .ok_or_else(|| not_found("product", &id))?;
-        objects::update_product(product, &params);
-        Ok(product.clone())
-    }))
-}
-
-async fn create_price(State(state): State<StandIn>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match params(&body) {
-        Ok(p) => p,
-        Err((status, body)) => return (status, Json(body)).into_response(),
-    };
-    idempotent(&state, &headers, &params.clone(), move |world| {
-        let product = params["product"].as_str().unwrap_or_default().to_string();
-        if !world.products.contains_key(&product) {
-            return not_found("product", &product);
-        }
-        let price = match objects::price(&params) {
-            Ok(price) => price,
-            Err(message) => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request_error",
-                    &message,
-                    None,
-                )
-            }
-        };
-        if let Some(key) = price["lookup_key"].as_str() {
-            let holder = world.prices.values_mut().find(|p| p["lookup_key"] == key);
-            match holder {
-                Some(held) if params["transfer_lookup_key"] == "true" => {
-                    held["lookup_key"] = Value::Null;
-                }
-                Some(_) => {
-                    let message = format!("A price (`{key}`) already uses that lookup key.");
-                    return refuse(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_request_error",
-                        &message,
-                        Some("lookup_key"),
-                    );
-                }
-                None => {}
-            }
-        }
-        let id = price["id"].as_str().unwrap_or_default().to_string();
-        world.order.push(id.clone());
-        world.prices.insert(id, price.clone());
-        (StatusCode::OK, price)
-    })
-}
-
-async fn retrieve_price(State(state): State<StandIn>, Path(id): Path<String>) -> Response {
-    answer(
-        state
-            .world()
-            .prices
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| not_found("price", &id)),
-    )
-}
-
-async fn update_price(
-    State(state): State<StandIn>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(params(&body).and_then(|params| {
-        let mut world = state.world();
-        let price = world
-            .prices
-            .get_mut(&id)
-            .ok_or_else(|| not_found("price", &id))?;
-        if let Some(active) = params["active"].as_str() {
-            price["active"] = Value::Bool(active == "true");
-        }
-        Ok(price.clone())
-    }))
-}
-
-async fn list_prices(State(state): State<StandIn>, RawQuery(query): RawQuery) -> Response {
-    let query = match form::decode(query.as_deref().unwrap_or_default()) {
-        Ok(q) => q,
-        Err(m) => {
-            return answer(Err(refuse(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                &m,
-                None,
-            )))
-        }
-    };
-    let keys: Vec<&str> = query["lookup_keys"]
-        .as_array()
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let limit = query["limit"]
-        .as_str()
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(10_usize)
-        .min(100);
-    let data: Vec<Value> = state
-        .prices()
-        .into_iter()
-        .filter(|p| keys.is_empty() || p["lookup_key"].as_str().is_some_and(|k| keys.contains(&k)))
-        .filter(|p| {
-            query["active"]
-                .as_str()
-                .is_none_or(|a| p["active"] == (a == "true"))
-        })
-        .filter(|p| {
-            query["product"]
-                .as_str()
-                .is_none_or(|id| p["product"] == id)
-        })
-        .collect();
-    let has_more = data.len() > limit;
-    let data: Vec<Value> = data.into_iter().take(limit).collect();
-    Json(json!({ "object": "list", "data": data, "has_more": has_more, "url": "/v1/prices" }))
-        .into_response()
 }

@@ -104,6 +104,34 @@ both_engines! {
         assert!(backend.sync_products(|_| {}).await.unwrap().is_empty());
     }
 
+    async fn lost_answers_and_an_interrupted_sync_make_nothing_twice(db: &TestDb) {
+        let (backend, standin) = with_stripe(db).await;
+        // Stripe makes the product but the answer is lost: the retry, under the same
+        // idempotency key, gets the same product.
+        standin.lose_answers(1);
+        backend.sync_products(|_| {}).await.unwrap();
+        let posts = standin.requests().iter().filter(|r| *r == "POST /v1/products").count();
+        assert_eq!(posts, 3, "two products, one of them sent twice");
+        assert_eq!(standin.prices().len(), 5, "five prices, none twice");
+        assert_eq!(standin.products().len(), 2);
+
+        // A sync that dies part-way (every answer lost) resumes where it stopped.
+        let fresh = TestDb::new(db.engine()).await;
+        let (backend, standin) = with_stripe(&fresh).await;
+        standin.lose_answers(100);
+        assert!(backend.sync_products(|_| {}).await.is_err());
+        standin.lose_answers(0);
+        backend.sync_products(|_| {}).await.unwrap();
+        let prices = standin.prices();
+        let mut keys: Vec<&str> = prices.iter().filter_map(|p| p["lookup_key"].as_str()).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!((before, keys.len()), (5, 5), "every lookup key on exactly one price");
+        assert_eq!(standin.products().len(), 2, "the product made before the failure was not made again");
+        assert!(backend.sync_products(|_| {}).await.unwrap().is_empty());
+    }
+
     async fn without_a_stripe_key_nothing_is_synced(db: &TestDb) {
         let backend = db.backend().await;
         let refused = backend.sync_products(|_| {}).await.unwrap_err();
