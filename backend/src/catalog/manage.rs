@@ -81,6 +81,34 @@ impl Backend {
         .await
     }
 
+    /// A license that names a catalog plan must be for that plan's product and tier (a plan
+    /// name the catalog does not know is kept as it was typed).
+    pub(crate) async fn check_catalog_plan(
+        &self,
+        req: &crate::licenses::IssueRequest,
+    ) -> Result<()> {
+        let Some(plan) = req.plan.as_deref() else {
+            return Ok(());
+        };
+        let catalog = self.catalog().await?;
+        let found = catalog.products.iter().find_map(|p| {
+            p.plans
+                .iter()
+                .find(|l| l.spec.lookup_key == plan)
+                .map(|l| (p, l))
+        });
+        let Some((product, listed)) = found else {
+            return Ok(());
+        };
+        if product.spec.product_key != req.product.as_ref() || listed.spec.tier != req.tier {
+            return Err(Error::invalid(format!(
+                "plan: {plan} is a {} plan of product {}; choose that product and tier, or another plan",
+                listed.spec.tier, product.spec.product_key
+            )));
+        }
+        Ok(())
+    }
+
     /// The caps this Tessera runs under: its own license's while it is active or in grace,
     /// else the free Creator tier's.
     pub async fn catalog_caps(&self) -> Result<CatalogCaps> {

@@ -119,6 +119,7 @@ impl Backend {
     /// row; e-mails the token when asked (a failed e-mail is reported, the license stays).
     pub async fn issue_license(&self, req: &IssueRequest, actor: &str) -> Result<Issued> {
         self.vendor_only()?;
+        self.check_catalog_plan(req).await?;
         let at = now();
         let lic = req.grant(at)?;
         let exp = expiry(req.kind, req.expires_at, at)?;

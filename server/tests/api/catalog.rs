@@ -107,6 +107,16 @@ both_engines! {
         let html = get().await;
         assert!(html.contains(r#"<option value="acme-chat""#), "the catalog's products are the choices");
         assert!(html.contains(r#"<option value="chat-pro-monthly""#), "and their plans");
+        // A catalog plan must go with its product and tier.
+        let mut fields = vec![("email", "ops@example.com"), ("company", "Example"), ("product", "acme-chat"), ("tier", "enterprise"), ("kind", "subscription"), ("expires", "2099-01-31"), ("plan", "chat-pro-monthly"), ("domains", "example.com")];
+        let refused = app.post_form("/licenses/new", &cookie, &fields).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("plan: chat-pro-monthly is a pro plan of product acme-chat"));
+        fields[3] = ("tier", "pro");
+        let issued = app.post_form("/licenses/new", &cookie, &fields).await;
+        assert_eq!(issued.status(), 200);
+        assert!(issued.text().await.unwrap().contains("data-testid=\"token\""), "issued with its plan");
+
         app.backend.set_product_active("chat", false, "test").await.unwrap();
         assert!(!get().await.contains(r#"<option value="acme-chat""#), "an inactive product is not offered");
     }
