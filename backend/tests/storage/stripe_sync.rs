@@ -83,6 +83,13 @@ both_engines! {
         assert_eq!((retired["active"].as_bool(), retired["lookup_key"].is_null()), (Some(false), true));
         assert_eq!(price_of(&prices, "chat-enterprise-lifetime")["active"], false);
         assert!(backend.sync_products(|_| {}).await.unwrap().is_empty());
+
+        // A deactivated (or renamed) product is deactivated (renamed) in Stripe.
+        backend.set_product_active("chat-internal", false, "ops").await.unwrap();
+        let changes = backend.sync_products(|_| {}).await.unwrap().join("\n");
+        assert!(changes.starts_with("~ product chat-internal"), "{changes}");
+        let internal = standin.products().into_iter().find(|p| p["metadata"]["tessera_product"] == "chat-internal").unwrap();
+        assert_eq!(internal["active"], false);
     }
 
     async fn going_live_makes_the_catalog_again_in_the_other_stripe(db: &TestDb) {

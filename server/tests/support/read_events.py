@@ -27,7 +27,8 @@ async def main(url: str, durable: str, schema_path: str | None) -> None:
     while True:
         try:
             batch = await sub.fetch(100, timeout=1)
-        except NatsTimeout:
+        except (NatsTimeout, asyncio.TimeoutError):
+            # nats-py raises either, depending on its version and on where the wait ended.
             break
         for msg in batch:
             if validator:
