@@ -31,6 +31,10 @@ pub enum Error {
     /// `cap_reached`; the message names the cap.
     #[error("{0}")]
     CapReached(String),
+    /// A signed request whose signature does not hold (a Stripe webhook). Answers 400
+    /// `invalid_signature`.
+    #[error("invalid signature: {0}")]
+    Signature(String),
     /// Too many requests; try again after this many seconds.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -48,6 +52,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::SeatLimit(refused) => refused.code(),
             Error::CapReached(_) => "cap_reached",
+            Error::Signature(_) => "invalid_signature",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::RateLimited { .. } => "rate_limited",

@@ -28,6 +28,8 @@ pub enum LicenseEventType {
     Renewed,
     Transferred,
     Revoked,
+    /// Ended because its payment was refunded.
+    Refunded,
 }
 
 impl LicenseEventType {
@@ -38,6 +40,7 @@ impl LicenseEventType {
             Self::Renewed => "renewed",
             Self::Transferred => "transferred",
             Self::Revoked => "revoked",
+            Self::Refunded => "refunded",
         }
     }
 }

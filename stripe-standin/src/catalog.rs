@@ -1,4 +1,4 @@
-//! Products and prices.
+//! Products, prices and coupons.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -190,4 +190,45 @@ pub(crate) async fn list_prices(
     let data: Vec<Value> = data.into_iter().take(limit).collect();
     Json(json!({ "object": "list", "data": data, "has_more": has_more, "url": "/v1/prices" }))
         .into_response()
+}
+
+pub(crate) async fn create_coupon(
+    State(state): State<StandIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match params(&body) {
+        Ok(p) => p,
+        Err((status, body)) => return (status, Json(body)).into_response(),
+    };
+    idempotent(&state, &headers, &params.clone(), move |world| {
+        let coupon = match objects::coupon(&params) {
+            Ok(coupon) => coupon,
+            Err(message) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    &message,
+                    None,
+                )
+            }
+        };
+        let id = coupon["id"].as_str().unwrap_or_default();
+        if world.objects.contains_key(id) {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "Coupon already exists.",
+                Some("id"),
+            );
+        }
+        (StatusCode::OK, world.put(coupon))
+    })
+}
+
+pub(crate) async fn retrieve_coupon(
+    State(state): State<StandIn>,
+    Path(id): Path<String>,
+) -> Response {
+    answer(state.world().get("coupon", &id).cloned())
 }

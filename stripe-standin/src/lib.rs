@@ -3,54 +3,146 @@
 //! models read every answer. For tests (each starts its own on port 0) and for clicking
 //! through locally (`tessera dev stripe`).
 //!
+//! What it serves: products, prices and coupons; customers; checkout sessions with a hosted
+//! page (`/pay/{id}`, plain HTML with "Pay" and "Decline" buttons) whose "Pay" makes the
+//! customer, a payment intent, a charge and, in subscription mode, the subscription and its
+//! first paid invoice, then redirects to the session's success URL; subscriptions (update,
+//! cancel), invoices, charges and refunds; webhook endpoints.
+//!
 //! What it does like Stripe: bearer-key authentication, form-encoded bodies, errors as
 //! `{"error": {"type", "message", "param"}}`, idempotency keys (a repeated create answers the
 //! first object; the same key with other parameters is refused), lookup keys unique among
-//! prices and moved by `transfer_lookup_key`. `GET /_standin/requests` lists the calls it
-//! received, so a test can count what a client did; `POST /_standin/lose-answers?count=N`
-//! processes the next N creates or updates but answers them 500, as a lost answer would.
+//! prices and moved by `transfer_lookup_key`, webhook events (`evt_…` envelopes of the API
+//! version async-stripe speaks, [`API_VERSION`]) POSTed with a `Stripe-Signature` header to
+//! the URL given by [`StandIn::webhook`] and to every matching webhook endpoint, one at a time
+//! in the order they were made, each retried three times (200, 400, 800 ms) before it is given
+//! up. An invoice's own `period_start`/`period_end` are, as at Stripe, the period before it
+//! (both its creation time on a subscription's first invoice); its lines carry the period
+//! paid for.
+//!
+//! What it adds for tests, under `/_standin/` (no key needed) and as methods of [`StandIn`]:
+//! the calls received (`requests`), answers lost on purpose (`lose-answers?count=N`: the next
+//! N `POST /v1/...` are processed but answered 500), the events and each delivery attempt
+//! (`events`), redelivering or duplicating an event, holding events and releasing them in
+//! order, in reverse or shuffled, a delay before each delivery, renewing a subscription or
+//! failing its payment (as at Stripe, a failed renewal still starts the next period, with the
+//! subscription `past_due` and its invoice open), disputing a charge, seeding any Stripe object as given (`objects`),
+//! and sending an event of any type about any object (`send`).
 
+// Stripe's objects have many fields: `json!` of a whole one recurses deeper than the default.
+#![recursion_limit = "256"]
+
+mod billing;
 mod catalog;
+mod checkout;
+mod control;
+mod endpoints;
 mod form;
 mod objects;
-
-use catalog::{
-    create_price, create_product, list_prices, retrieve_price, retrieve_product, update_price,
-    update_product,
-};
+mod page;
+mod payments;
+mod routes;
+mod settle;
+mod webhooks;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedSender;
 
+pub use control::Release;
 pub use form::decode;
+
+/// The Stripe API version of the events and of what the stand-in answers: async-stripe's.
+pub const API_VERSION: &str = "2026-09-30.endive";
 
 /// Everything the stand-in holds.
 #[derive(Debug, Default)]
 pub(crate) struct World {
     products: HashMap<String, Value>,
     prices: HashMap<String, Value>,
+    /// Every other object by id (customers, checkout sessions, subscriptions, invoices,
+    /// charges, refunds, disputes, discounts, coupons, webhook endpoints), as answered.
+    objects: HashMap<String, Value>,
     /// Creation order, so lists answer newest first as Stripe does.
     order: Vec<String>,
+    /// What each checkout session sells, by session id.
+    carts: HashMap<String, checkout::Cart>,
+    /// Each webhook endpoint's signing secret, by endpoint id.
+    secrets: HashMap<String, String>,
     /// Idempotency key → (the request's parameters, the answer).
     idempotent: HashMap<String, (Value, StatusCode, Value)>,
     requests: Vec<String>,
     /// How many of the next `POST /v1/...` calls are processed but answered 500, as when
     /// Stripe did the work and the answer was lost.
     lost_answers: u32,
+    /// The webhook target given by [`StandIn::webhook`]: URL and secret.
+    hook: Option<(String, String)>,
+    /// Every event made, oldest first, with its delivery attempts.
+    events: Vec<webhooks::Record>,
+    /// While set, events wait in `held` instead of going out.
+    holding: bool,
+    held: Vec<String>,
+    /// Waited before each delivery.
+    delay: Duration,
+    /// The queue of the task that delivers events, once started.
+    courier: Option<UnboundedSender<String>>,
+}
+
+impl World {
+    /// The stored object `id` if it is a `kind` (`subscription`, `checkout.session`, ...).
+    pub(crate) fn get(&self, kind: &str, id: &str) -> Result<&Value, (StatusCode, Value)> {
+        self.objects
+            .get(id)
+            .filter(|o| o["object"] == kind)
+            .ok_or_else(|| not_found(&kind.replace(['.', '_'], " "), id))
+    }
+
+    pub(crate) fn get_mut(
+        &mut self,
+        kind: &str,
+        id: &str,
+    ) -> Result<&mut Value, (StatusCode, Value)> {
+        self.objects
+            .get_mut(id)
+            .filter(|o| o["object"] == kind)
+            .ok_or_else(|| not_found(&kind.replace(['.', '_'], " "), id))
+    }
+
+    /// Stores `object` under its id (replacing what was there); answers a copy.
+    pub(crate) fn put(&mut self, object: Value) -> Value {
+        let id = object["id"].as_str().unwrap_or_default().to_string();
+        if self.objects.insert(id.clone(), object.clone()).is_none() {
+            self.order.push(id);
+        }
+        object
+    }
+
+    /// The stored objects of `kind`, newest first.
+    pub(crate) fn all(&self, kind: &str) -> impl Iterator<Item = &Value> + '_ {
+        let kind = kind.to_string();
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|id| self.objects.get(id))
+            .filter(move |o| o["object"] == kind.as_str())
+    }
 }
 
 /// A stand-in's shared state.
 #[derive(Debug, Clone, Default)]
 pub struct StandIn {
     world: Arc<Mutex<World>>,
+}
+
+pub(crate) fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A Stripe error answer.
@@ -66,6 +158,31 @@ pub(crate) fn refuse(
     )
 }
 
+/// A 400 `invalid_request_error` about `param`.
+pub(crate) fn bad(message: &str, param: &str) -> (StatusCode, Value) {
+    refuse(
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        message,
+        Some(param),
+    )
+}
+
+/// The stand-in's own base URL as the caller reached it (`http://HOST/`).
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}/")
+}
+
+/// A query string read as Stripe reads one.
+pub(crate) fn query(raw: Option<&str>) -> Result<Value, (StatusCode, Value)> {
+    form::decode(raw.unwrap_or_default())
+        .map_err(|m| refuse(StatusCode::BAD_REQUEST, "invalid_request_error", &m, None))
+}
+
 pub(crate) fn not_found(what: &str, id: &str) -> (StatusCode, Value) {
     refuse(
         StatusCode::NOT_FOUND,
@@ -76,28 +193,29 @@ pub(crate) fn not_found(what: &str, id: &str) -> (StatusCode, Value) {
 }
 
 impl StandIn {
-    fn world(&self) -> std::sync::MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The world, locked; starts the task that delivers events if there is none (or its
+    /// runtime is gone) and there is a Tokio runtime to run it.
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        let mut world = lock(&self.world);
+        if world
+            .courier
+            .as_ref()
+            .is_none_or(UnboundedSender::is_closed)
+        {
+            world.courier = webhooks::start(Arc::downgrade(&self.world));
+        }
+        world
     }
 
-    /// The router: Stripe's `/v1/...` endpoints and the stand-in's own `/_standin/...`.
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/v1/products", axum::routing::post(create_product))
-            .route(
-                "/v1/products/{id}",
-                get(retrieve_product).post(update_product),
-            )
-            .route("/v1/prices", get(list_prices).post(create_price))
-            .route("/v1/prices/{id}", get(retrieve_price).post(update_price))
-            .route("/_standin/requests", get(requests))
-            .route("/_standin/lose-answers", axum::routing::post(lose_answers))
-            .fallback(unknown)
-            .layer(axum::middleware::from_fn_with_state(self.clone(), gate))
-            .with_state(self)
+    /// Sends every event to `url`, signed with `secret` (`whsec_...`), as a webhook endpoint
+    /// subscribed to all events would be.
+    #[must_use]
+    pub fn webhook(self, url: &str, secret: &str) -> Self {
+        self.world().hook = Some((url.to_string(), secret.to_string()));
+        self
     }
 
-    /// Serves on `listener` until the task is dropped; answers the base URL.
+    /// Serves on `listener` until the task is dropped.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         axum::serve(listener, self.router()).await?;
         Ok(())
@@ -137,72 +255,18 @@ impl StandIn {
             .filter_map(|id| world.prices.get(id).cloned())
             .collect()
     }
-}
 
-/// Logs each call and requires a secret key, as Stripe does.
-async fn gate(
-    State(state): State<StandIn>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let line = format!("{} {}", request.method(), request.uri().path());
-    if request.uri().path().starts_with("/v1/") {
-        state.world().requests.push(line);
-        let key = request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !(key.starts_with("sk_test_") || key.starts_with("sk_live_")) {
-            let (status, body) = refuse(
-                StatusCode::UNAUTHORIZED,
-                "invalid_request_error",
-                "Invalid API Key provided",
-                None,
-            );
-            return (status, Json(body)).into_response();
-        }
+    /// The object `id`, whatever its kind (customer, checkout session, subscription,
+    /// invoice, charge, refund, dispute, coupon, webhook endpoint, product, price).
+    pub fn object(&self, id: &str) -> Option<Value> {
+        let world = self.world();
+        world
+            .objects
+            .get(id)
+            .or_else(|| world.products.get(id))
+            .or_else(|| world.prices.get(id))
+            .cloned()
     }
-    let post = request.method() == Method::POST && request.uri().path().starts_with("/v1/");
-    let answer = next.run(request).await;
-    let mut world = state.world();
-    if post && world.lost_answers > 0 {
-        world.lost_answers -= 1;
-        let (status, body) = refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "api_error",
-            "the stand-in lost this answer on purpose",
-            None,
-        );
-        return (status, Json(body)).into_response();
-    }
-    answer
-}
-
-async fn lose_answers(State(state): State<StandIn>, RawQuery(query): RawQuery) -> StatusCode {
-    let query = form::decode(query.as_deref().unwrap_or_default()).unwrap_or_default();
-    let count = query["count"]
-        .as_str()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(1);
-    state.lose_answers(count);
-    StatusCode::NO_CONTENT
-}
-
-async fn unknown(method: Method, uri: Uri) -> Response {
-    let message = format!("Unrecognized request URL ({method}: {}).", uri.path());
-    let (status, body) = refuse(
-        StatusCode::NOT_FOUND,
-        "invalid_request_error",
-        &message,
-        None,
-    );
-    (status, Json(body)).into_response()
-}
-
-async fn requests(State(state): State<StandIn>) -> Json<Vec<String>> {
-    Json(state.requests())
 }
 
 pub(crate) fn params(body: &Bytes) -> Result<Value, (StatusCode, Value)> {

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
+use stripe_product::coupon::{CreateCoupon, RetrieveCoupon};
 use stripe_product::price::{
     CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, ListPrice, UpdatePrice,
 };
 use stripe_product::product::{CreateProduct, RetrieveProduct, UpdateProduct};
-use stripe_shared::{Price, Product};
+use stripe_shared::{CouponDuration, Price, Product};
 
 use stripe::StripeRequest as _;
 
@@ -173,5 +174,53 @@ impl Stripe {
         self.retried("update price", || request.send(&self.client))
             .await
             .map(PriceRef::from)
+    }
+}
+
+/// A discount to exist at Stripe under `id`: a percentage or an amount of a currency off,
+/// on the first payment only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponTerms {
+    pub id: String,
+    pub name: String,
+    pub percent_off: Option<u32>,
+    pub amount_off: Option<(i64, String)>,
+}
+
+impl Stripe {
+    /// Makes sure the coupon `terms.id` exists (coupons cannot change at Stripe, so the id
+    /// names its terms): reads it, and creates it when Stripe does not know it.
+    pub async fn ensure_coupon(&self, terms: &CouponTerms) -> Result<(), Error> {
+        let read = RetrieveCoupon::new(terms.id.as_str());
+        match self
+            .retried("retrieve coupon", || read.send(&self.client))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(Error::Refused { status: 404, .. }) => {}
+            Err(other) => return Err(other),
+        }
+        let mut request = CreateCoupon::new()
+            .id(terms.id.clone())
+            .name(terms.name.clone())
+            .duration(CouponDuration::Once);
+        if let Some(percent) = terms.percent_off {
+            request = request.percent_off(f64::from(percent));
+        }
+        if let Some((amount, currency)) = &terms.amount_off {
+            let currency = currency.parse::<stripe_types::Currency>().map_err(|_| {
+                Error::Config(format!("currency {currency} is not one Stripe knows"))
+            })?;
+            request = request.amount_off(*amount).currency(currency);
+        }
+        let strategy = idempotent(&format!("coupon-{}", terms.id))?;
+        self.retried("create coupon", || {
+            request
+                .customize()
+                .request_strategy(strategy.clone())
+                .send(&self.client)
+        })
+        .await
+        .map(|_| ())
     }
 }

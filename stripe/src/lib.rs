@@ -8,13 +8,15 @@
 //! logged or shown by `Debug`.
 
 mod catalog;
+mod checkout;
 
 use std::future::Future;
 use std::time::Duration;
 
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
 
-pub use catalog::{PriceRef, PriceTerms, ProductRef};
+pub use catalog::{CouponTerms, PriceRef, PriceTerms, ProductRef};
+pub use checkout::{ItemRef, NewCheckout, SessionRef, SubscriptionRef};
 
 /// Attempts per call (the first and two retries).
 const ATTEMPTS: u32 = 3;

@@ -13,7 +13,9 @@ mod storefront;
 pub use apply::{Change, ChangeOp};
 pub use coupon::CouponSpec;
 pub use file::{CatalogSpec, MAX_FILE_BYTES};
-pub use spec::{PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms, MAX_UNIT_AMOUNT};
+pub use spec::{
+    PlanSpec, PluginRoles, ProductSpec, SeatBounds, TrialTerms, MAX_SEATS, MAX_UNIT_AMOUNT,
+};
 pub use storefront::{StoreCoupon, StorePlan, StoreProduct};
 
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,18 @@
 //! Selling through Stripe: the account Tessera talks to (`TESSERA_STRIPE_*`) and the use
-//! cases that call it. [`sync`] pushes the catalog to Stripe.
+//! cases that call it: [`sync`] pushes the catalog to Stripe, [`checkout`] opens a hosted
+//! checkout, [`fulfil`] turns a paid one into a license, [`webhook`] and [`reconcile`] act on
+//! Stripe's events.
 
+pub mod checkout;
+pub(crate) mod fulfil;
+mod reconcile;
+pub mod signature;
 pub mod sync;
+pub mod webhook;
+
+pub use checkout::{CheckoutInput, CheckoutView};
+pub use fulfil::STRIPE_ACTOR;
+pub use webhook::{WebhookOutcome, HANDLED_EVENTS, MAX_EVENT_BYTES};
 
 use std::sync::Arc;
 

@@ -89,6 +89,8 @@ pub struct Config {
     /// The Stripe account's secret key (`sk_live_...`, `sk_test_...`). Without it nothing
     /// is sold through Stripe.
     pub stripe_secret_key: Option<SecretString>,
+    /// The signing secret of Tessera's webhook endpoint at Stripe (`whsec_...`).
+    pub stripe_webhook_secret: Option<SecretString>,
     /// Where Stripe's API is (default `https://api.stripe.com/`; a stand-in in tests).
     pub stripe_api_base: Option<String>,
 }
@@ -124,6 +126,7 @@ impl Default for Config {
             nats_url: None,
             nats_credentials: None,
             stripe_secret_key: None,
+            stripe_webhook_secret: None,
             stripe_api_base: None,
         }
     }

@@ -3,7 +3,7 @@
 //! resend, transfer, multi-install window) is in [`lifecycle`], searching in [`query`].
 
 pub mod lifecycle;
-mod messages;
+pub(crate) mod messages;
 pub mod query;
 pub(crate) mod request;
 mod verify;
@@ -80,7 +80,7 @@ fn expiry(kind: LicenseKind, expires_at: Option<i64>, at: i64) -> Result<Option<
 }
 
 impl IssueRequest {
-    fn grant(&self, at: i64) -> Result<LicenseGrant> {
+    pub(crate) fn grant(&self, at: i64) -> Result<LicenseGrant> {
         let support_base = at + BASE_SUPPORT_SECS;
         let support_until = match self.support_period {
             Some(period) => period.add_to(support_base)?,
@@ -155,7 +155,7 @@ impl Backend {
     }
 
     /// Claims for a new token from this server.
-    fn new_claims(
+    pub(crate) fn new_claims(
         &self,
         sub: LicenseId,
         aud: ProductKey,
@@ -179,7 +179,7 @@ impl Backend {
 
     /// Signs `claims` with the active key; returns the row to store (status active) and the
     /// token. Claims every verifier would refuse are never signed.
-    async fn sign(&self, claims: &Claims, at: i64) -> Result<(LicenseRow, String)> {
+    pub(crate) async fn sign(&self, claims: &Claims, at: i64) -> Result<(LicenseRow, String)> {
         claims
             .validate()
             .map_err(|e| Error::invalid(format!("claims: {e}")))?;

@@ -130,25 +130,27 @@ impl Engine for PostgresStore {
 #[cfg(test)]
 mod tests {
     use tessera_license::vocab::{
-        AnomalyKind, AuditAction, BillingInterval, DeliveryStatus, KeyStatus, LicenseKind,
-        LicenseStatus, Role, SupersedeReason, Tier,
+        AnomalyKind, AuditAction, BillingInterval, CheckoutStatus, DeliveryStatus, KeyStatus,
+        LicenseKind, LicenseStatus, PaymentStatus, Role, SupersedeReason, Tier,
     };
 
-    const SQLITE: [&str; 6] = [
+    const SQLITE: [&str; 7] = [
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../migrations/sqlite/0003_trust.sql"),
         include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
         include_str!("../../../migrations/sqlite/0005_self_host.sql"),
         include_str!("../../../migrations/sqlite/0007_webhooks.sql"),
         include_str!("../../../migrations/sqlite/0008_catalog.sql"),
+        include_str!("../../../migrations/sqlite/0009_commerce.sql"),
     ];
-    const POSTGRES: [&str; 6] = [
+    const POSTGRES: [&str; 7] = [
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
         include_str!("../../../migrations/postgres/0003_trust.sql"),
         include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
         include_str!("../../../migrations/postgres/0005_self_host.sql"),
         include_str!("../../../migrations/postgres/0007_webhooks.sql"),
         include_str!("../../../migrations/postgres/0008_catalog.sql"),
+        include_str!("../../../migrations/postgres/0009_commerce.sql"),
     ];
 
     /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.
@@ -188,6 +190,8 @@ mod tests {
             ("reason", sorted(SupersedeReason::spellings())),
             ("status", sorted(DeliveryStatus::spellings())),
             ("billing_interval", sorted(BillingInterval::spellings())),
+            ("status", sorted(CheckoutStatus::spellings())),
+            ("status", sorted(PaymentStatus::spellings())),
         ];
         for (engine, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
             let sql = files.concat();

@@ -5,16 +5,16 @@
 use async_trait::async_trait;
 use tessera_license::vocab::{LicenseKind, LicenseStatus, SupersedeReason, Tier};
 
-use super::license_record::{claims_column, LicenseRecord, COLUMNS};
+use super::license_record::{LicenseRecord, COLUMNS};
 
 use super::chain::ChainHead;
 use super::license_query::{cursor_of, filter, keyset};
 pub use super::license_query::{LicenseCursor, LicensePage, LicenseQuery, COUNT_CAP};
+use super::placeholders;
 use super::{
-    bind_all, conflict_or, AuditAction, AuditEvent, Bind, LicenseRow, OutboxEvent, RowsAffected,
-    SqlStore, StoreError, StoreResult,
+    bind_all, AuditAction, AuditEvent, Bind, LicenseRow, OutboxEvent, RowsAffected, SqlStore,
+    StoreError, StoreResult,
 };
-use super::{list_column, placeholders};
 
 /// Licenses.
 #[async_trait]
@@ -89,71 +89,6 @@ pub struct LicenseStanding {
 }
 
 const WEEK: i64 = 7 * 86_400;
-
-impl<DB> SqlStore<DB>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Default,
-    str: sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
-    DB::QueryResult: RowsAffected,
-    for<'q> AuditAction: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'r> ChainHead: sqlx::FromRow<'r, DB::Row>,
-    for<'q> LicenseStatus: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Tier: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> LicenseKind: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> SupersedeReason: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'r> LicenseRecord: sqlx::FromRow<'r, DB::Row>,
-    for<'r> LicenseStanding: sqlx::FromRow<'r, DB::Row>,
-    for<'r> WeekCount: sqlx::FromRow<'r, DB::Row>,
-{
-    async fn insert_license_in(
-        tx: &mut sqlx::Transaction<'_, DB>,
-        l: &LicenseRow,
-    ) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO licenses ({COLUMNS}) VALUES ({})",
-            placeholders(1, 26)
-        );
-        sqlx::query(&sql)
-            .bind(&l.id)
-            .bind(&l.kid)
-            .bind(&l.token_sha256)
-            .bind(&l.customer_email)
-            .bind(&l.company)
-            .bind(&l.tax_id)
-            .bind(l.tier)
-            .bind(l.kind)
-            .bind(&l.product)
-            .bind(&l.plan)
-            .bind(l.status)
-            .bind(l.issued_at)
-            .bind(l.expires_at)
-            .bind(l.support_until)
-            .bind(claims_column(&l.claims)?)
-            .bind(l.created_at)
-            .bind(list_column(&l.niches))
-            .bind(l.revoked_at)
-            .bind(&l.revoke_reason)
-            .bind(l.last_heartbeat_at)
-            .bind(l.multi_install_until)
-            .bind(&l.replaced_by)
-            .bind(&l.transferred_from)
-            .bind(l.customer_email.to_lowercase())
-            .bind(l.company.to_lowercase())
-            .bind(l.tax_id.as_ref().map(|t| t.to_lowercase()))
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| conflict_or(e, &format!("license {}", l.id)))?;
-        Ok(())
-    }
-}
 
 #[async_trait]
 impl<DB> LicenseStore for SqlStore<DB>
@@ -281,19 +216,7 @@ where
         events: &[OutboxEvent],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE licenses SET status = $1, revoked_at = $2, revoke_reason = $3 \
-             WHERE id = $4 AND status = 'active'",
-        )
-        .bind(status)
-        .bind(audit.at)
-        .bind(reason)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!("license {id} is not active")));
-        }
+        Self::end_license_in(&mut tx, id, status, reason, audit.at).await?;
         self.append_audit(&mut tx, audit).await?;
         self.append_outbox(&mut tx, events).await?;
         tx.commit().await?;
@@ -308,35 +231,7 @@ where
         events: &[OutboxEvent],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO superseded_tokens (token_sha256, license_id, superseded_at, reason) \
-             SELECT token_sha256, id, $1, $2 FROM licenses WHERE id = $3 AND status = 'active' \
-             ON CONFLICT (token_sha256) DO NOTHING",
-        )
-        .bind(audit.at)
-        .bind(why)
-        .bind(&l.id)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query(
-            "UPDATE licenses SET kid = $1, token_sha256 = $2, claims = $3, issued_at = $4, \
-             expires_at = $5, support_until = $6 WHERE id = $7 AND status = 'active'",
-        )
-        .bind(&l.kid)
-        .bind(&l.token_sha256)
-        .bind(claims_column(&l.claims)?)
-        .bind(l.issued_at)
-        .bind(l.expires_at)
-        .bind(l.support_until)
-        .bind(&l.id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "license {} is not active",
-                l.id
-            )));
-        }
+        Self::replace_token_in(&mut tx, l, why, audit.at).await?;
         self.append_audit(&mut tx, audit).await?;
         self.append_outbox(&mut tx, events).await?;
         tx.commit().await?;

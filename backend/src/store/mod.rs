@@ -7,6 +7,7 @@ mod api_tokens;
 mod audit;
 mod catalog;
 pub mod chain;
+mod commerce;
 mod engines;
 mod heartbeat_rows;
 mod heartbeats;
@@ -14,6 +15,7 @@ mod install;
 mod keys;
 mod license_query;
 mod license_record;
+mod license_tx;
 mod licenses;
 mod outbox;
 mod seats;
@@ -30,6 +32,10 @@ use serde::Serialize;
 pub use api_tokens::{ApiTokenRow, ApiTokenStore, Scopes};
 pub use audit::{AuditFilter, AuditStore};
 pub use catalog::{CatalogStore, CatalogWrite, CouponRow, PlanRow, ProductRow};
+pub use commerce::{
+    Applied, CheckoutRow, CommerceStore, CommerceWrite, LicenseWrite, PaymentChange, PaymentRow,
+    StripeEventRow, SubscriptionRow,
+};
 pub use engines::{PostgresStore, RowsAffected, SqlStore, SqliteStore};
 pub use heartbeat_rows::{
     AnomalyRow, FreshnessCounts, HeartbeatRecord, HeartbeatRow, InstallRow, KidAdoption, KidList,
@@ -48,8 +54,8 @@ pub use users::{AccountChange, UserStore};
 pub use webhooks::{Attempt, DeliveryRow, DueDelivery, EndpointRow, WebhookStore};
 
 pub use tessera_license::vocab::{
-    AnomalyKind, AuditAction, Freshness, KeyStatus, LicenseSort, LicenseStatus, Role, StatusFilter,
-    SupersedeReason, SupportFilter,
+    AnomalyKind, AuditAction, CheckoutStatus, Freshness, KeyStatus, LicenseSort, LicenseStatus,
+    PaymentStatus, Role, StatusFilter, SupersedeReason, SupportFilter,
 };
 use tessera_license::vocab::{LicenseKind, Tier};
 use tessera_license::Claims;
@@ -200,6 +206,7 @@ pub trait Store:
     + OutboxStore
     + WebhookStore
     + CatalogStore
+    + CommerceStore
 {
 }
 
@@ -217,6 +224,7 @@ impl<T> Store for T where
         + OutboxStore
         + WebhookStore
         + CatalogStore
+        + CommerceStore
 {
 }
 

@@ -258,6 +258,30 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Where a Stripe Checkout that Tessera started stands.
+    CheckoutStatus, "checkout status", {
+        /// Created; the customer has not paid yet.
+        Pending = pending,
+        /// Paid; its license is issued.
+        Completed = completed,
+        /// Stripe let it expire unpaid.
+        Expired = expired,
+    }
+);
+
+vocabulary!(
+    /// Where a payment stands.
+    PaymentStatus, "payment status", {
+        /// Money received.
+        Paid = paid,
+        /// Given back, in whole or in part.
+        Refunded = refunded,
+        /// The card holder disputed it.
+        Disputed = disputed,
+    }
+);
+
+vocabulary!(
     /// Something a heartbeat revealed that an operator should look at.
     AnomalyKind, "anomaly kind", {
         /// An install still uses the token of an ended license.
@@ -348,6 +372,12 @@ vocabulary!(
         CouponCreated = "coupon.created",
         /// A coupon was changed.
         CouponUpdated = "coupon.updated",
+        /// A Stripe Checkout was started for a customer.
+        CheckoutCreated = "checkout.created",
+        /// A license ended because its payment was refunded.
+        LicenseRefunded = "license.refunded",
+        /// A license's subscription changed at Stripe (past due, cancelled, lapsed, back).
+        SubscriptionChanged = "subscription.changed",
     }
 );
 

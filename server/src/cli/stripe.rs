@@ -23,6 +23,13 @@ pub(super) enum DevCommand {
         /// The port (0: any free one).
         #[arg(long, default_value_t = 12111)]
         port: u16,
+        /// Where to deliver signed webhooks (Tessera's `/api/v1/stripe/webhook`).
+        #[arg(long, requires = "webhook_secret")]
+        webhook_url: Option<String>,
+        /// The signing secret for those webhooks (give Tessera the same one as
+        /// TESSERA_STRIPE_WEBHOOK_SECRET).
+        #[arg(long, requires = "webhook_url")]
+        webhook_secret: Option<String>,
     },
 }
 
@@ -73,16 +80,23 @@ pub(super) async fn run(cmd: StripeCommand, backend: Backend) -> anyhow::Result<
 
 pub(super) async fn run_dev(cmd: DevCommand) -> anyhow::Result<()> {
     match cmd {
-        DevCommand::Stripe { port } => {
+        DevCommand::Stripe {
+            port,
+            webhook_url,
+            webhook_secret,
+        } => {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                 .await
                 .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
             let url = format!("http://{}/", listener.local_addr()?);
             println!("Stripe stand-in listening on {url}");
             println!("serve Tessera with TESSERA_STRIPE_API_BASE={url} TESSERA_STRIPE_SECRET_KEY=sk_test_dev");
-            tessera_stripe_standin::StandIn::default()
-                .serve(listener)
-                .await
+            let mut standin = tessera_stripe_standin::StandIn::default();
+            if let (Some(url), Some(secret)) = (webhook_url, webhook_secret) {
+                println!("delivering signed webhooks to {url}");
+                standin = standin.webhook(&url, &secret);
+            }
+            standin.serve(listener).await
         }
     }
 }

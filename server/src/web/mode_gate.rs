@@ -24,6 +24,8 @@ const VENDOR_ONLY: &[&str] = &[
     "/api/v1/heartbeat",
     "/api/v1/webhooks",
     "/api/v1/webhook-deliveries",
+    "/api/v1/checkout-sessions",
+    "/api/v1/stripe",
 ];
 
 /// Pages and API prefixes only a self-hosted install serves.

@@ -14,8 +14,11 @@ mod public;
 mod rest;
 mod self_host;
 mod self_host_vendor;
+mod selling;
 mod sign_in;
 #[path = "../support/snapshot.rs"]
 mod snapshot;
+mod stripe_fixtures;
+mod stripe_support;
 mod three_doors;
 mod webhooks;

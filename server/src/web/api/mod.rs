@@ -6,8 +6,10 @@ mod bearer;
 mod heartbeat;
 mod licenses;
 mod openapi;
+mod openapi_commerce;
 mod products;
 mod selfhost;
+mod stripe;
 mod webhooks;
 
 use axum::routing::{get, post, put};
@@ -30,6 +32,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/renew", post(licenses::renew))
         .route("/api/v1/products", get(products::list))
         .route("/api/v1/products/{slug}", get(products::get))
+        .route("/api/v1/checkout-sessions", post(stripe::create_checkout))
+        .route("/api/v1/checkout-sessions/{id}", get(stripe::get_checkout))
+        .route(
+            "/api/v1/stripe/webhook",
+            post(stripe::webhook).layer(axum::extract::DefaultBodyLimit::max(
+                tessera_backend::commerce::MAX_EVENT_BYTES,
+            )),
+        )
         .route("/api/v1/entitlements", get(selfhost::entitlements))
         .route(
             "/api/v1/plugins/{plugin}",

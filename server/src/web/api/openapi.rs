@@ -153,8 +153,10 @@ fn schemas() -> Value {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
             "confirm_revocation": { "type": "boolean" }, "confirm_new_owner": { "type": "boolean" } } },
     });
-    if let (Some(all), Value::Object(catalog)) = (schemas.as_object_mut(), catalog_schemas()) {
-        all.extend(catalog);
+    for extra in [catalog_schemas(), super::openapi_commerce::schemas()] {
+        if let (Some(all), Value::Object(extra)) = (schemas.as_object_mut(), extra) {
+            all.extend(extra);
+        }
     }
     schemas
 }
@@ -195,6 +197,17 @@ pub fn spec_for(mode: tessera_backend::config::Mode) -> Value {
 
 /// The document, every path of both modes.
 pub fn spec() -> Value {
+    let mut spec = core_spec();
+    if let (Some(paths), Value::Object(extra)) = (
+        spec["paths"].as_object_mut(),
+        super::openapi_commerce::paths(),
+    ) {
+        paths.extend(extra);
+    }
+    spec
+}
+
+fn core_spec() -> Value {
     let mut heartbeat = op(
         "Record a heartbeat",
         None,

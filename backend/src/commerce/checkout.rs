@@ -1,0 +1,418 @@
+//! Opening a Stripe Checkout for a customer: the request read against the catalog (plan,
+//! seat bounds, coupon rules, `max_license_total`, the caps of this Tessera's own tier), the
+//! hosted session made at Stripe with Tessera's metadata, and the checkout recorded. Asking
+//! about a checkout that is still pending asks Stripe, and issues when it is paid.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use tessera_license::vocab::{BillingInterval, CheckoutStatus};
+use tessera_license::Email;
+use tessera_stripe::{CouponTerms, NewCheckout};
+
+use crate::catalog::{Coupon, Plan, Product, MAX_SEATS};
+use crate::licenses::request::MAX_COMPANY;
+use crate::store::{AuditAction, AuditEvent, CheckoutRow};
+use crate::{now, Backend, Error, Result};
+
+/// How long Stripe keeps a checkout session open: a pending checkout younger than this still
+/// holds its place under `max_license_total`.
+pub const SESSION_LIFETIME_SECS: i64 = 24 * 3600;
+/// Longest success or cancel URL.
+const MAX_URL: usize = 2000;
+
+/// What a caller asks to sell. Missing fields read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckoutInput {
+    /// The customer's group or organisation: the license's company.
+    pub company: String,
+    pub email: String,
+    /// The product's slug.
+    pub product: String,
+    /// The plan's lookup key.
+    pub plan: String,
+    /// Seats wanted; the plan's included seats when absent (and never fewer).
+    pub seats: Option<u32>,
+    pub coupon: Option<String>,
+    /// Domains the license binds; `localhost` when empty and the product allows it.
+    pub domains: Vec<String>,
+    /// Where Stripe sends the customer after paying (`{CHECKOUT_SESSION_ID}` is replaced).
+    pub success_url: Option<String>,
+    /// Where Stripe sends a customer who gives up.
+    pub cancel_url: Option<String>,
+}
+
+/// A checkout as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckoutView {
+    /// The Stripe Checkout Session id.
+    pub id: String,
+    /// Where the customer pays.
+    pub url: String,
+    pub status: CheckoutStatus,
+    /// Set once the license is issued.
+    pub license_id: Option<String>,
+    pub product: String,
+    pub plan: String,
+    pub seats: i64,
+    pub coupon: Option<String>,
+}
+
+/// A request read against the catalog.
+pub(crate) struct Chosen<'a> {
+    pub product: &'a Product,
+    pub plan: &'a Plan,
+    pub seats: u32,
+    pub coupon: Option<&'a Coupon>,
+}
+
+fn refuse(field: &str, reason: impl std::fmt::Display) -> Error {
+    Error::invalid(format!("{field}: {reason}"))
+}
+
+fn url(field: &str, value: Option<&str>, default: String) -> Result<String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let ok = (value.starts_with("https://") || value.starts_with("http://"))
+        && value.len() <= MAX_URL
+        && !value.chars().any(char::is_control);
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(refuse(
+            field,
+            format!("an http(s) URL of at most {MAX_URL} characters"),
+        ))
+    }
+}
+
+/// The plan, seats and coupon `input` asks for, by the catalog's rules.
+pub(crate) fn choose<'a>(
+    catalog: &'a crate::catalog::Catalog,
+    input: &CheckoutInput,
+) -> Result<Chosen<'a>> {
+    let product = catalog
+        .product(input.product.trim())
+        .filter(|p| p.spec.active)
+        .ok_or_else(|| refuse("product", format!("{:?} is not sold", input.product)))?;
+    let plan = product
+        .plans
+        .iter()
+        .find(|p| p.spec.lookup_key == input.plan.trim() && p.spec.active)
+        .ok_or_else(|| {
+            refuse(
+                "plan",
+                format!(
+                    "{:?} is not an active plan of {}",
+                    input.plan, product.spec.slug
+                ),
+            )
+        })?;
+    let included = plan.spec.seats_included;
+    let seats = input.seats.unwrap_or(included).max(included);
+    let bounds = product.spec.seats;
+    if seats < bounds.min {
+        return Err(refuse(
+            "seats",
+            format!("{} sells at least {} seats", product.spec.slug, bounds.min),
+        ));
+    }
+    let max = bounds.max.unwrap_or(MAX_SEATS);
+    if seats > max {
+        return Err(refuse(
+            "seats",
+            format!("{} sells at most {max} seats", product.spec.slug),
+        ));
+    }
+    if seats > included && plan.spec.extra_seat_unit_amount.is_none() {
+        return Err(refuse(
+            "seats",
+            format!(
+                "plan {} includes {included} seats and sells no extra seats",
+                plan.spec.lookup_key
+            ),
+        ));
+    }
+    let coupon = match input.coupon.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => Some(coupon_for(catalog, code, plan, seats)?),
+    };
+    Ok(Chosen {
+        product,
+        plan,
+        seats,
+        coupon,
+    })
+}
+
+/// The coupon `code`, if its rules allow it on `plan` with `seats`.
+fn coupon_for<'a>(
+    catalog: &'a crate::catalog::Catalog,
+    code: &str,
+    plan: &Plan,
+    seats: u32,
+) -> Result<&'a Coupon> {
+    let code = code.to_ascii_uppercase();
+    let coupon = catalog
+        .coupons
+        .iter()
+        .find(|c| c.spec.code == code && c.spec.active)
+        .ok_or_else(|| refuse("coupon", format!("{code} is not a valid coupon")))?;
+    let spec = &coupon.spec;
+    if spec.expires_at.is_some_and(|at| at.timestamp() <= now()) {
+        return Err(refuse("coupon", format!("{code} has expired")));
+    }
+    if !spec.tiers.is_empty() && !spec.tiers.contains(&plan.spec.tier) {
+        return Err(refuse(
+            "coupon",
+            format!("{code} is not valid for the {} tier", plan.spec.tier),
+        ));
+    }
+    if spec.min_seats.is_some_and(|m| seats < m) || spec.max_seats.is_some_and(|m| seats > m) {
+        return Err(refuse(
+            "coupon",
+            format!(
+                "{code} needs {} to {} seats",
+                spec.min_seats.unwrap_or(1),
+                spec.max_seats
+                    .map_or("any number of".into(), |m| m.to_string())
+            ),
+        ));
+    }
+    if spec
+        .max_redemptions
+        .is_some_and(|m| coupon.redemptions >= i64::from(m))
+    {
+        return Err(refuse("coupon", format!("{code} has been used up")));
+    }
+    if spec
+        .currency
+        .as_deref()
+        .is_some_and(|c| c != plan.spec.currency)
+    {
+        return Err(refuse(
+            "coupon",
+            format!("{code} is an amount in another currency"),
+        ));
+    }
+    Ok(coupon)
+}
+
+/// The id a coupon's terms have at Stripe (coupons cannot change there, so a change of
+/// terms is another id).
+pub(crate) fn stripe_coupon(coupon: &Coupon) -> CouponTerms {
+    let spec = &coupon.spec;
+    let terms = format!(
+        "{:?}|{:?}|{:?}",
+        spec.percent_off, spec.amount_off, spec.currency
+    );
+    let digest = crate::licenses::token_sha256(&terms);
+    CouponTerms {
+        id: format!("tessera-{}-{}", spec.code, &digest[..8]),
+        name: spec.code.clone(),
+        percent_off: spec.percent_off,
+        amount_off: spec.amount_off.zip(spec.currency.clone()),
+    }
+}
+
+impl Backend {
+    /// Opens a hosted Stripe Checkout for `input`; answers where the customer pays.
+    pub async fn start_checkout(&self, input: &CheckoutInput, actor: &str) -> Result<CheckoutView> {
+        let stripe = self.stripe()?;
+        let company = input.company.trim();
+        if company.is_empty() || company.chars().count() > MAX_COMPANY {
+            return Err(refuse(
+                "company",
+                format!("the customer's group or organisation, 1 to {MAX_COMPANY} characters"),
+            ));
+        }
+        let email = Email::parse(input.email.trim()).map_err(|e| refuse("email", e))?;
+        let catalog = self.catalog().await?;
+        let chosen = choose(&catalog, input)?;
+        let domains = super::fulfil::domains(chosen.product, &input.domains)?;
+        self.check_sellable(&chosen).await?;
+        let (product, plan) = (chosen.product, chosen.plan);
+        let price = plan.stripe_price_id.clone().ok_or_else(|| {
+            Error::Conflict(format!(
+                "plan {} is not in Stripe yet: run `tessera stripe sync-products`",
+                plan.spec.lookup_key
+            ))
+        })?;
+        let mut items = vec![(price, 1)];
+        let extra = chosen.seats - plan.spec.seats_included;
+        if extra > 0 {
+            let seat_price = plan.stripe_extra_seat_price_id.clone().ok_or_else(|| {
+                Error::Conflict(format!(
+                    "plan {}'s extra seats are not in Stripe yet: run `tessera stripe sync-products`",
+                    plan.spec.lookup_key
+                ))
+            })?;
+            items.push((seat_price, u64::from(extra)));
+        }
+        let coupon = match chosen.coupon {
+            Some(c) => {
+                let terms = stripe_coupon(c);
+                stripe.ensure_coupon(&terms).await?;
+                Some(terms.id)
+            }
+            None => None,
+        };
+        let reference = format!("chk_{}", hex::encode(rand::random::<[u8; 12]>()));
+        let metadata = HashMap::from([
+            ("tessera_checkout".to_string(), reference.clone()),
+            ("tessera_product".to_string(), product.spec.slug.clone()),
+            ("tessera_plan".to_string(), plan.spec.lookup_key.clone()),
+            ("tessera_seats".to_string(), chosen.seats.to_string()),
+            ("tessera_domains".to_string(), domains.join(",")),
+        ]);
+        let public = self.config.public_url.trim_end_matches('/');
+        let session = stripe
+            .create_checkout(&NewCheckout {
+                key: format!("checkout-{reference}"),
+                recurring: plan.spec.interval != BillingInterval::Once,
+                items,
+                customer_email: email.as_ref().to_string(),
+                client_reference_id: reference.clone(),
+                metadata,
+                coupon,
+                success_url: url(
+                    "success_url",
+                    input.success_url.as_deref(),
+                    format!("{public}/licenses"),
+                )?,
+                cancel_url: url(
+                    "cancel_url",
+                    input.cancel_url.as_deref(),
+                    format!("{public}/licenses"),
+                )?,
+            })
+            .await?;
+        let at = now();
+        let row = CheckoutRow {
+            id: session.id.clone(),
+            reference: reference.clone(),
+            product_id: product.id.clone(),
+            plan_id: plan.id.clone(),
+            seats: i64::from(chosen.seats),
+            coupon_code: chosen.coupon.map(|c| c.spec.code.clone()),
+            domains: domains.join(","),
+            company: company.to_string(),
+            email: email.as_ref().to_string(),
+            url: session.url.clone().unwrap_or_default(),
+            status: CheckoutStatus::Pending,
+            license_id: None,
+            created_by: actor.to_string(),
+            created_at: at,
+            completed_at: None,
+        };
+        let audit = AuditEvent {
+            at,
+            actor: actor.to_string(),
+            action: AuditAction::CheckoutCreated,
+            subject: row.id.clone(),
+            detail: serde_json::json!({
+                "product": product.spec.slug, "plan": plan.spec.lookup_key, "seats": row.seats,
+                "coupon": row.coupon_code, "company": row.company, "email": row.email,
+            }),
+        };
+        self.store.insert_checkout(&row, &audit).await?;
+        tracing::info!(stripe.session = %row.id, plan = %plan.spec.lookup_key, "checkout opened");
+        Ok(view(&row, product, plan))
+    }
+
+    /// Refuses what this Tessera may not sell: subscriptions without `recurring_billing`,
+    /// and a one-off plan once `max_license_total` licenses are sold or being paid for.
+    async fn check_sellable(&self, chosen: &Chosen<'_>) -> Result<()> {
+        let (product, plan) = (chosen.product, chosen.plan);
+        if plan.spec.interval != BillingInterval::Once {
+            let caps = self.catalog_caps().await?;
+            if !caps.recurring_billing {
+                return Err(Error::CapReached(format!(
+                    "recurring_billing: {} is billed every {}, and this Tessera runs at {}, which sells one-off plans only",
+                    plan.spec.lookup_key, plan.spec.interval, caps.source
+                )));
+            }
+            return Ok(());
+        }
+        let Some(max) = product.spec.max_license_total else {
+            return Ok(());
+        };
+        let once: Vec<String> = product
+            .plans
+            .iter()
+            .filter(|p| p.spec.interval == BillingInterval::Once)
+            .map(|p| p.id.clone())
+            .collect();
+        let taken = self
+            .store
+            .count_checkouts(&once, now() - SESSION_LIFETIME_SECS)
+            .await?;
+        if taken >= i64::from(max) {
+            return Err(Error::Conflict(format!(
+                "max_license_total: all {max} licenses of {} are sold or being paid for",
+                product.spec.slug
+            )));
+        }
+        Ok(())
+    }
+
+    /// The checkout `id`. While it is pending, Stripe is asked: a paid session issues its
+    /// license here (exactly once, whichever of this and the webhook comes first).
+    pub async fn checkout_status(&self, id: &str) -> Result<CheckoutView> {
+        let row = self.known_checkout(id).await?;
+        let row = if row.status == CheckoutStatus::Pending {
+            self.settle_checkout(row).await?
+        } else {
+            row
+        };
+        let catalog = self.catalog().await?;
+        let product = catalog.products.iter().find(|p| p.id == row.product_id);
+        let plan = product.and_then(|p| p.plans.iter().find(|l| l.id == row.plan_id));
+        match (product, plan) {
+            (Some(product), Some(plan)) => Ok(view(&row, product, plan)),
+            _ => Err(Error::Internal(anyhow::anyhow!(
+                "checkout {id} names a plan the catalog lost"
+            ))),
+        }
+    }
+
+    pub(crate) async fn known_checkout(&self, id: &str) -> Result<CheckoutRow> {
+        let plausible =
+            id.len() <= 255 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let row = if plausible {
+            self.store.checkout(id).await?
+        } else {
+            None
+        };
+        row.ok_or_else(|| Error::NotFound(format!("checkout {id:?}")))
+    }
+
+    /// Asks Stripe about a pending checkout and acts on what it says.
+    async fn settle_checkout(&self, row: CheckoutRow) -> Result<CheckoutRow> {
+        let session = self.stripe()?.checkout_session(&row.id).await?;
+        match (session.status.as_str(), session.payment_status.as_str()) {
+            ("complete", "paid" | "no_payment_required") => {
+                let paid = self.paid_by_session(&session).await?;
+                self.fulfil(&row, &paid, None).await?;
+            }
+            ("expired", _) => self.store.expire_checkout(&row.id).await?,
+            _ => return Ok(row),
+        }
+        self.known_checkout(&row.id).await
+    }
+}
+
+fn view(row: &CheckoutRow, product: &Product, plan: &Plan) -> CheckoutView {
+    CheckoutView {
+        id: row.id.clone(),
+        url: row.url.clone(),
+        status: row.status,
+        license_id: row.license_id.clone(),
+        product: product.spec.slug.clone(),
+        plan: plan.spec.lookup_key.clone(),
+        seats: row.seats,
+        coupon: row.coupon_code.clone(),
+    }
+}
