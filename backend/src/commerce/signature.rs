@@ -46,7 +46,7 @@ pub fn verify(secret: &str, header: &str, payload: &[u8], now: i64) -> Result<()
                     value
                         .parse::<i64>()
                         .map_err(|_| SignatureError::Malformed)?,
-                )
+                );
             }
             "v1" if signatures.len() < MAX_SIGNATURES => {
                 // A value that is not hex cannot match; it is skipped, not fatal.

@@ -282,8 +282,14 @@ both_engines! {
 /// A vendor without a Tessera license of its own (the free Creator tier).
 pub struct FreeShop(Shop);
 
+impl FreeShop {
+    async fn open(engine: tessera_backend::testing::Engine) -> Self {
+        FreeShop(Shop::open_with(engine, false).await)
+    }
+}
+
 impl tessera_backend::testing::Fixture for FreeShop {
     fn start(engine: tessera_backend::testing::Engine) -> impl std::future::Future<Output = Self> {
-        async move { FreeShop(Shop::open_with(engine, false).await) }
+        FreeShop::open(engine)
     }
 }
