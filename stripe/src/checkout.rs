@@ -49,7 +49,6 @@ pub struct SessionRef {
     pub payment_intent: Option<String>,
     pub amount_total: Option<i64>,
     pub currency: Option<String>,
-    pub metadata: HashMap<String, String>,
 }
 
 impl From<CheckoutSession> for SessionRef {
@@ -69,7 +68,6 @@ impl From<CheckoutSession> for SessionRef {
             payment_intent: s.payment_intent.map(|c| c.id().to_string()),
             amount_total: s.amount_total,
             currency: s.currency.map(|c| c.to_string()),
-            metadata: s.metadata.unwrap_or_default(),
         }
     }
 }

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tessera_license::vocab::{BillingInterval, CheckoutStatus};
 use tessera_license::Email;
-use tessera_stripe::{CouponTerms, NewCheckout};
+use tessera_stripe::NewCheckout;
 
-use crate::catalog::{Coupon, Plan, Product, MAX_SEATS};
+use super::choice::{choose, refuse, stripe_coupon, url, Chosen};
+use crate::catalog::{Plan, Product};
 use crate::licenses::request::MAX_COMPANY;
 use crate::store::{AuditAction, AuditEvent, CheckoutRow};
 use crate::{now, Backend, Error, Result};
@@ -18,8 +19,6 @@ use crate::{now, Backend, Error, Result};
 /// How long Stripe keeps a checkout session open: a pending checkout younger than this still
 /// holds its place under `max_license_total`.
 pub const SESSION_LIFETIME_SECS: i64 = 24 * 3600;
-/// Longest success or cancel URL.
-const MAX_URL: usize = 2000;
 
 /// What a caller asks to sell. Missing fields read as empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -57,164 +56,6 @@ pub struct CheckoutView {
     pub plan: String,
     pub seats: i64,
     pub coupon: Option<String>,
-}
-
-/// A request read against the catalog.
-pub(crate) struct Chosen<'a> {
-    pub product: &'a Product,
-    pub plan: &'a Plan,
-    pub seats: u32,
-    pub coupon: Option<&'a Coupon>,
-}
-
-fn refuse(field: &str, reason: impl std::fmt::Display) -> Error {
-    Error::invalid(format!("{field}: {reason}"))
-}
-
-fn url(field: &str, value: Option<&str>, default: String) -> Result<String> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(default);
-    };
-    let ok = (value.starts_with("https://") || value.starts_with("http://"))
-        && value.len() <= MAX_URL
-        && !value.chars().any(char::is_control);
-    if ok {
-        Ok(value.to_string())
-    } else {
-        Err(refuse(
-            field,
-            format!("an http(s) URL of at most {MAX_URL} characters"),
-        ))
-    }
-}
-
-/// The plan, seats and coupon `input` asks for, by the catalog's rules.
-pub(crate) fn choose<'a>(
-    catalog: &'a crate::catalog::Catalog,
-    input: &CheckoutInput,
-) -> Result<Chosen<'a>> {
-    let product = catalog
-        .product(input.product.trim())
-        .filter(|p| p.spec.active)
-        .ok_or_else(|| refuse("product", format!("{:?} is not sold", input.product)))?;
-    let plan = product
-        .plans
-        .iter()
-        .find(|p| p.spec.lookup_key == input.plan.trim() && p.spec.active)
-        .ok_or_else(|| {
-            refuse(
-                "plan",
-                format!(
-                    "{:?} is not an active plan of {}",
-                    input.plan, product.spec.slug
-                ),
-            )
-        })?;
-    let included = plan.spec.seats_included;
-    let seats = input.seats.unwrap_or(included).max(included);
-    let bounds = product.spec.seats;
-    if seats < bounds.min {
-        return Err(refuse(
-            "seats",
-            format!("{} sells at least {} seats", product.spec.slug, bounds.min),
-        ));
-    }
-    let max = bounds.max.unwrap_or(MAX_SEATS);
-    if seats > max {
-        return Err(refuse(
-            "seats",
-            format!("{} sells at most {max} seats", product.spec.slug),
-        ));
-    }
-    if seats > included && plan.spec.extra_seat_unit_amount.is_none() {
-        return Err(refuse(
-            "seats",
-            format!(
-                "plan {} includes {included} seats and sells no extra seats",
-                plan.spec.lookup_key
-            ),
-        ));
-    }
-    let coupon = match input.coupon.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(code) => Some(coupon_for(catalog, code, plan, seats)?),
-    };
-    Ok(Chosen {
-        product,
-        plan,
-        seats,
-        coupon,
-    })
-}
-
-/// The coupon `code`, if its rules allow it on `plan` with `seats`.
-fn coupon_for<'a>(
-    catalog: &'a crate::catalog::Catalog,
-    code: &str,
-    plan: &Plan,
-    seats: u32,
-) -> Result<&'a Coupon> {
-    let code = code.to_ascii_uppercase();
-    let coupon = catalog
-        .coupons
-        .iter()
-        .find(|c| c.spec.code == code && c.spec.active)
-        .ok_or_else(|| refuse("coupon", format!("{code} is not a valid coupon")))?;
-    let spec = &coupon.spec;
-    if spec.expires_at.is_some_and(|at| at.timestamp() <= now()) {
-        return Err(refuse("coupon", format!("{code} has expired")));
-    }
-    if !spec.tiers.is_empty() && !spec.tiers.contains(&plan.spec.tier) {
-        return Err(refuse(
-            "coupon",
-            format!("{code} is not valid for the {} tier", plan.spec.tier),
-        ));
-    }
-    if spec.min_seats.is_some_and(|m| seats < m) || spec.max_seats.is_some_and(|m| seats > m) {
-        return Err(refuse(
-            "coupon",
-            format!(
-                "{code} needs {} to {} seats",
-                spec.min_seats.unwrap_or(1),
-                spec.max_seats
-                    .map_or("any number of".into(), |m| m.to_string())
-            ),
-        ));
-    }
-    if spec
-        .max_redemptions
-        .is_some_and(|m| coupon.redemptions >= i64::from(m))
-    {
-        return Err(refuse("coupon", format!("{code} has been used up")));
-    }
-    if spec
-        .currency
-        .as_deref()
-        .is_some_and(|c| c != plan.spec.currency)
-    {
-        return Err(refuse(
-            "coupon",
-            format!("{code} is an amount in another currency"),
-        ));
-    }
-    Ok(coupon)
-}
-
-/// The id a coupon's terms have at Stripe (coupons cannot change there, so a change of
-/// terms is another id).
-pub(crate) fn stripe_coupon(coupon: &Coupon) -> CouponTerms {
-    let spec = &coupon.spec;
-    let terms = format!(
-        "{:?}|{:?}|{:?}",
-        spec.percent_off, spec.amount_off, spec.currency
-    );
-    let digest = crate::licenses::token_sha256(&terms);
-    CouponTerms {
-        id: format!("tessera-{}-{}", spec.code, &digest[..8]),
-        name: spec.code.clone(),
-        percent_off: spec.percent_off,
-        amount_off: spec.amount_off.zip(spec.currency.clone()),
-    }
 }
 
 impl Backend {
@@ -339,15 +180,9 @@ impl Backend {
         let Some(max) = product.spec.max_license_total else {
             return Ok(());
         };
-        let once: Vec<String> = product
-            .plans
-            .iter()
-            .filter(|p| p.spec.interval == BillingInterval::Once)
-            .map(|p| p.id.clone())
-            .collect();
         let taken = self
             .store
-            .count_checkouts(&once, now() - SESSION_LIFETIME_SECS)
+            .count_one_off_checkouts(&product.id, now() - SESSION_LIFETIME_SECS)
             .await?;
         if taken >= i64::from(max) {
             return Err(Error::Conflict(format!(

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use tessera_license::claims::SeatGrant;
 use tessera_license::vocab::{BillingInterval, LicenseKind, PaymentStatus};
-use tessera_license::LicenseId;
 use tessera_stripe::{SessionRef, SubscriptionRef};
 
 use crate::catalog::{Plan, Product};
@@ -233,14 +232,7 @@ impl Backend {
             .and_then(SubscriptionRef::current_period_end);
         let req = purchase(product, plan, seats, checkout, period_end)?;
         let at = now();
-        let claims = self.new_claims(
-            LicenseId::generate(u64::try_from(at).unwrap_or_default() * 1000),
-            req.product.clone(),
-            at,
-            req.expires_at,
-            req.grant(at)?,
-        );
-        let (license, token) = self.sign(&claims, at).await?;
+        let (license, claims, token) = self.sign_new(&req, at).await?;
         let details = serde_json::json!({
             "checkout": checkout.id, "plan": plan.spec.lookup_key, "seats": seats,
             "amount": paid.amount, "currency": paid.currency,

@@ -1,11 +1,13 @@
 //! Selling through Stripe: the account Tessera talks to (`TESSERA_STRIPE_*`) and the use
 //! cases that call it: [`sync`] pushes the catalog to Stripe, [`checkout`] opens a hosted
-//! checkout, [`fulfil`] turns a paid one into a license, [`webhook`] and [`reconcile`] act on
-//! Stripe's events.
+//! checkout, [`fulfil`] turns a paid one into a license, [`webhook`], [`reconcile`] and
+//! [`refunds`] act on Stripe's events.
 
 pub mod checkout;
+mod choice;
 pub(crate) mod fulfil;
 mod reconcile;
+mod refunds;
 pub mod signature;
 pub mod sync;
 pub mod webhook;

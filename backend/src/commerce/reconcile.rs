@@ -2,20 +2,19 @@
 //! and brings its license in line: a later paid period renews it (signed again with the new
 //! `exp`; the install rotates it in at its next heartbeat), a seat or plan change signs it
 //! again with the new grants, a status change (past due, cancelled) is recorded and audited.
-//! A full refund ends the license as refunded, a dispute revokes it; a partial refund is
-//! recorded and the license kept.
+//! Refunds and disputes are in [`super::refunds`].
 
-use tessera_license::vocab::{LicenseKind, LicenseStatus, PaymentStatus, SupersedeReason};
+use tessera_license::vocab::{LicenseKind, LicenseStatus, SupersedeReason};
 use tessera_stripe::SubscriptionRef;
 
 use super::fulfil::{payment_row, seat_grants, subscription_row, Fulfilled, Paid, STRIPE_ACTOR};
-use super::webhook::{id_at, Acted, StripeEvent};
+use super::webhook::{Acted, StripeEvent};
 use crate::catalog::{Catalog, Plan, Product};
 use crate::events::{license_event, LicenseEventType, Source};
 use crate::licenses::license_summary;
+use crate::licenses::lifecycle::event as license_audit;
 use crate::store::{
-    AuditAction, AuditEvent, CommerceWrite, LicenseRow, LicenseWrite, PaymentChange,
-    SubscriptionRow,
+    AuditAction, AuditEvent, CommerceWrite, LicenseRow, LicenseWrite, SubscriptionRow,
 };
 use crate::{now, Backend, Result};
 
@@ -119,7 +118,7 @@ impl Backend {
         if row.status != sub.status
             || i64::from(sub.cancel_at_period_end) != row.cancel_at_period_end
         {
-            said.push(self.status_change(&mut write, &row, &sub, &license));
+            said.push(status_change(&mut write, &row, &sub, &license));
         }
         write.subscription = Some(subscription_row(
             &sub,
@@ -140,10 +139,7 @@ impl Backend {
         }
         let outcome = said.join("; ");
         write.event = Some(event.record(&outcome));
-        if self.store.apply_commerce(&write).await? == crate::store::Applied::AlreadyDone {
-            return Ok(Acted::Nothing("handled before".into()));
-        }
-        Ok(Acted::Wrote(outcome))
+        self.apply_acted(&write, outcome).await
     }
 
     /// A paid invoice for a subscription Tessera has not linked yet: the checkout named in
@@ -200,54 +196,53 @@ impl Backend {
             lic.tier = plan.spec.tier;
         }
         let exp = until.or(old.exp);
-        let at = now();
-        let claims = self.new_claims(old.sub.clone(), old.aud.clone(), at, exp, lic);
-        let (mut row, _token) = self.sign(&claims, at).await?;
-        row.created_at = license.created_at;
+        let (row, claims, _token) = self.sign_again(license, exp, lic, now()).await?;
+        let mut audit = license_audit(
+            STRIPE_ACTOR,
+            AuditAction::LicenseRenewed,
+            &license.id,
+            license,
+            &license_summary(&row),
+        );
+        audit.detail["subscription"] = sub.id.clone().into();
         let details = serde_json::json!({
             "expires_at": exp, "previous_expires_at": old.exp, "subscription": sub.id,
             "plan": claims.lic.plan, "seats": changed.map(|(_, _, s)| s),
-        });
-        write.audits.push(AuditEvent {
-            at,
-            actor: STRIPE_ACTOR.into(),
-            action: AuditAction::LicenseRenewed,
-            subject: license.id.clone(),
-            detail: serde_json::json!({ "before": license_summary(license), "after": license_summary(&row), "subscription": sub.id }),
         });
         write.events.push(license_event(
             LicenseEventType::Renewed,
             &row,
             Source::Stripe,
             details,
-            at,
+            audit.at,
         ));
+        write.audits.push(audit);
         write.license = LicenseWrite::Replace(row, SupersedeReason::Renewed);
         Ok(())
     }
+}
 
-    /// Audits a subscription's change of status; answers it in words.
-    fn status_change(
-        &self,
-        write: &mut CommerceWrite,
-        row: &SubscriptionRow,
-        sub: &SubscriptionRef,
-        license: &LicenseRow,
-    ) -> String {
-        let lapses = matches!(sub.status.as_str(), "canceled" | "incomplete_expired")
-            || sub.cancel_at_period_end;
-        write.audits.push(AuditEvent {
-            at: now(),
-            actor: STRIPE_ACTOR.into(),
-            action: AuditAction::SubscriptionChanged,
-            subject: license.id.clone(),
-            detail: serde_json::json!({
-                "subscription": sub.id, "before": row.status, "after": sub.status,
-                "cancel_at_period_end": sub.cancel_at_period_end,
-                "lapses_at": lapses.then_some(license.expires_at).flatten(),
-            }),
-        });
-        match (sub.status.as_str(), license.expires_at) {
+/// Audits a subscription's change of status; answers it in words.
+fn status_change(
+    write: &mut CommerceWrite,
+    row: &SubscriptionRow,
+    sub: &SubscriptionRef,
+    license: &LicenseRow,
+) -> String {
+    let lapses = matches!(sub.status.as_str(), "canceled" | "incomplete_expired")
+        || sub.cancel_at_period_end;
+    write.audits.push(AuditEvent {
+        at: now(),
+        actor: STRIPE_ACTOR.into(),
+        action: AuditAction::SubscriptionChanged,
+        subject: license.id.clone(),
+        detail: serde_json::json!({
+            "subscription": sub.id, "before": row.status, "after": sub.status,
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "lapses_at": lapses.then_some(license.expires_at).flatten(),
+        }),
+    });
+    match (sub.status.as_str(), license.expires_at) {
             ("canceled" | "incomplete_expired", Some(exp)) => format!(
                 "subscription {} {}: license {} lapses at its expiry {}",
                 sub.id, sub.status, license.id, date(exp)
@@ -262,161 +257,4 @@ impl Backend {
             ),
             _ => format!("subscription {} is {}", sub.id, sub.status),
         }
-    }
-
-    /// `charge.refunded`: a full refund ends the license as refunded.
-    pub(super) async fn on_refund(&self, event: &StripeEvent) -> Result<Acted> {
-        let o = &event.object;
-        let charge = id_at(o, "id").unwrap_or_default();
-        let Some(payment) = self.payment_of(o, &charge).await? else {
-            return Ok(Acted::Nothing(format!(
-                "charge {charge} is not a payment Tessera recorded"
-            )));
-        };
-        if payment.status != PaymentStatus::Paid {
-            return Ok(Acted::Nothing(format!(
-                "payment {} is {} already",
-                payment.id, payment.status
-            )));
-        }
-        let refunded = o["amount_refunded"].as_i64().unwrap_or(0);
-        let full = o["refunded"].as_bool().unwrap_or(false) || refunded >= payment.amount;
-        let refund_id = o["refunds"]["data"]
-            .as_array()
-            .and_then(|r| r.first())
-            .and_then(|r| id_at(r, "id"));
-        let mut write = CommerceWrite {
-            payment_change: Some(PaymentChange {
-                id: payment.id.clone(),
-                status: if full {
-                    PaymentStatus::Refunded
-                } else {
-                    PaymentStatus::Paid
-                },
-                amount_refunded: refunded,
-                refund_id: refund_id.clone(),
-            }),
-            ..CommerceWrite::default()
-        };
-        let license = self.get_license(&payment.license_id).await?;
-        let outcome = if !full {
-            format!(
-                "partial refund of {refunded} of payment {} recorded; license {} kept",
-                payment.id, license.id
-            )
-        } else if license.status == LicenseStatus::Active {
-            let reason = format!(
-                "refunded at Stripe ({})",
-                refund_id.as_deref().unwrap_or(&charge)
-            );
-            self.end(
-                &mut write,
-                &license,
-                LicenseStatus::Refunded,
-                &reason,
-                serde_json::json!({
-                    "reason": reason, "refund_id": refund_id, "amount_refunded": refunded,
-                }),
-            );
-            format!("license {} refunded", license.id)
-        } else {
-            format!(
-                "payment {} refunded; license {} was {} already",
-                payment.id, license.id, license.status
-            )
-        };
-        write.event = Some(event.record(&outcome));
-        self.apply_acted(&write, outcome).await
-    }
-
-    /// `charge.dispute.created`: the payment is disputed and its license revoked now.
-    pub(super) async fn on_dispute(&self, event: &StripeEvent) -> Result<Acted> {
-        let o = &event.object;
-        let charge = id_at(o, "charge").unwrap_or_default();
-        let Some(payment) = self.payment_of(o, &charge).await? else {
-            return Ok(Acted::Nothing(format!(
-                "charge {charge} is not a payment Tessera recorded"
-            )));
-        };
-        let dispute = id_at(o, "id").unwrap_or_default();
-        let mut write = CommerceWrite {
-            payment_change: Some(PaymentChange {
-                id: payment.id.clone(),
-                status: PaymentStatus::Disputed,
-                amount_refunded: payment.amount_refunded,
-                refund_id: None,
-            }),
-            ..CommerceWrite::default()
-        };
-        let license = self.get_license(&payment.license_id).await?;
-        let outcome = if license.status == LicenseStatus::Active {
-            let reason = format!("payment disputed at Stripe ({dispute})");
-            self.end(
-                &mut write,
-                &license,
-                LicenseStatus::Revoked,
-                &reason,
-                serde_json::json!({ "reason": reason }),
-            );
-            format!("license {} revoked: {reason}", license.id)
-        } else {
-            format!(
-                "payment {} disputed; license {} was {} already",
-                payment.id, license.id, license.status
-            )
-        };
-        write.event = Some(event.record(&outcome));
-        self.apply_acted(&write, outcome).await
-    }
-
-    async fn payment_of(
-        &self,
-        o: &serde_json::Value,
-        charge: &str,
-    ) -> Result<Option<crate::store::PaymentRow>> {
-        let intent = id_at(o, "payment_intent").unwrap_or_default();
-        let invoice = id_at(o, "invoice").unwrap_or_default();
-        Ok(self
-            .store
-            .payment_by_charge(charge, &intent, &invoice)
-            .await?)
-    }
-
-    fn end(
-        &self,
-        write: &mut CommerceWrite,
-        license: &LicenseRow,
-        status: LicenseStatus,
-        reason: &str,
-        details: serde_json::Value,
-    ) {
-        let at = now();
-        let (action, kind) = if status == LicenseStatus::Refunded {
-            (AuditAction::LicenseRefunded, LicenseEventType::Refunded)
-        } else {
-            (AuditAction::LicenseRevoked, LicenseEventType::Revoked)
-        };
-        write.audits.push(AuditEvent {
-            at,
-            actor: STRIPE_ACTOR.into(),
-            action,
-            subject: license.id.clone(),
-            detail: serde_json::json!({ "before": license_summary(license), "after": { "status": status, "reason": reason } }),
-        });
-        write
-            .events
-            .push(license_event(kind, license, Source::Stripe, details, at));
-        write.license = LicenseWrite::End {
-            id: license.id.clone(),
-            status,
-            reason: reason.to_string(),
-        };
-    }
-
-    async fn apply_acted(&self, write: &CommerceWrite, outcome: String) -> Result<Acted> {
-        if self.store.apply_commerce(write).await? == crate::store::Applied::AlreadyDone {
-            return Ok(Acted::Nothing("handled before".into()));
-        }
-        Ok(Acted::Wrote(outcome))
-    }
 }

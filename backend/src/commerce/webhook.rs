@@ -194,7 +194,6 @@ impl Backend {
             payment_intent: id_at(o, "payment_intent"),
             amount_total: o["amount_total"].as_i64(),
             currency: o["currency"].as_str().map(str::to_string),
-            metadata: std::collections::HashMap::new(),
         };
         let paid = self.paid_by_session(&session).await?;
         let outcome = match self
@@ -207,6 +206,21 @@ impl Backend {
             Fulfilled::AlreadyDone => format!("checkout {id} was completed before"),
         };
         Ok(Acted::Nothing(outcome))
+    }
+}
+
+impl Backend {
+    /// Writes `write` (its event's record included): [`Acted::Wrote`] with `outcome`, or
+    /// nothing when the event was handled before.
+    pub(super) async fn apply_acted(
+        &self,
+        write: &CommerceWrite,
+        outcome: String,
+    ) -> Result<Acted> {
+        if self.store.apply_commerce(write).await? == crate::store::Applied::AlreadyDone {
+            return Ok(Acted::Nothing("handled before".into()));
+        }
+        Ok(Acted::Wrote(outcome))
     }
 }
 

@@ -25,7 +25,8 @@ pub struct Transfer {
     pub confirm_new_owner: bool,
 }
 
-fn event(
+/// The audit row of `actor`'s change to `before` (its summary before, `after` as given).
+pub(crate) fn event(
     actor: &str,
     action: AuditAction,
     subject: &str,
@@ -82,17 +83,10 @@ impl Backend {
     pub async fn resend_license(&self, id: &str, actor: &str) -> Result<Issued> {
         self.vendor_only()?;
         let before = self.active_license(id).await?;
-        let old = before.claims.clone();
-        let at = now();
-        let claims = self.new_claims(
-            old.sub.clone(),
-            old.aud.clone(),
-            at,
-            old.exp,
-            old.lic.clone(),
-        );
-        let (mut license, token) = self.sign(&claims, at).await?;
-        license.created_at = before.created_at;
+        let old = &before.claims;
+        let (license, claims, token) = self
+            .sign_again(&before, old.exp, old.lic.clone(), now())
+            .await?;
         let audit = event(
             actor,
             AuditAction::LicenseResent,
@@ -135,15 +129,9 @@ impl Backend {
                 "expires: must be later than the current expiry and than now",
             ));
         }
-        let claims = self.new_claims(
-            old.sub.clone(),
-            old.aud.clone(),
-            at,
-            Some(expires_at),
-            old.lic,
-        );
-        let (mut license, token) = self.sign(&claims, at).await?;
-        license.created_at = before.created_at;
+        let (license, claims, token) = self
+            .sign_again(&before, Some(expires_at), old.lic, at)
+            .await?;
         let audit = event(
             actor,
             AuditAction::LicenseRenewed,

@@ -121,17 +121,7 @@ impl Backend {
         self.vendor_only()?;
         self.check_catalog_plan(req).await?;
         let at = now();
-        let lic = req.grant(at)?;
-        let exp = expiry(req.kind, req.expires_at, at)?;
-        let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
-        let claims = self.new_claims(
-            LicenseId::generate(at_ms),
-            req.product.clone(),
-            at,
-            exp,
-            lic,
-        );
-        let (license, token) = self.sign(&claims, at).await?;
+        let (license, claims, token) = self.sign_new(req, at).await?;
         let audit = AuditEvent {
             at,
             actor: actor.to_string(),
@@ -152,6 +142,43 @@ impl Backend {
             token,
             mail_error,
         })
+    }
+
+    /// A new license for `req`, signed at `at`: the row to store, its claims and the token
+    /// (which is never stored).
+    pub(crate) async fn sign_new(
+        &self,
+        req: &IssueRequest,
+        at: i64,
+    ) -> Result<(LicenseRow, Claims, String)> {
+        let lic = req.grant(at)?;
+        let exp = expiry(req.kind, req.expires_at, at)?;
+        let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
+        let claims = self.new_claims(
+            LicenseId::generate(at_ms),
+            req.product.clone(),
+            at,
+            exp,
+            lic,
+        );
+        let (license, token) = self.sign(&claims, at).await?;
+        Ok((license, claims, token))
+    }
+
+    /// `before` signed again at `at` (same id and product) with expiry `exp` and grants
+    /// `lic`: the row that replaces it (its creation time kept), the claims and the token.
+    pub(crate) async fn sign_again(
+        &self,
+        before: &LicenseRow,
+        exp: Option<i64>,
+        lic: LicenseGrant,
+        at: i64,
+    ) -> Result<(LicenseRow, Claims, String)> {
+        let old = &before.claims;
+        let claims = self.new_claims(old.sub.clone(), old.aud.clone(), at, exp, lic);
+        let (mut license, token) = self.sign(&claims, at).await?;
+        license.created_at = before.created_at;
+        Ok((license, claims, token))
     }
 
     /// Claims for a new token from this server.

@@ -8,133 +8,11 @@ use tessera_license::vocab::{
 };
 
 use super::chain::ChainHead;
-use super::{
-    AuditAction, AuditEvent, LicenseRow, OutboxEvent, RowsAffected, SqlStore, StoreError,
-    StoreResult,
+pub use super::commerce_rows::{
+    Applied, CheckoutRow, CommerceWrite, LicenseWrite, PaymentChange, PaymentRow, StripeEventRow,
+    SubscriptionRow,
 };
-
-/// A Stripe Checkout Session Tessera started (`id` is the session's).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct CheckoutRow {
-    pub id: String,
-    /// Tessera's own name (`chk_...`), in the session's and subscription's metadata.
-    pub reference: String,
-    pub product_id: String,
-    pub plan_id: String,
-    pub seats: i64,
-    pub coupon_code: Option<String>,
-    /// Comma-separated.
-    pub domains: String,
-    pub company: String,
-    pub email: String,
-    pub url: String,
-    pub status: CheckoutStatus,
-    pub license_id: Option<String>,
-    pub created_by: String,
-    pub created_at: i64,
-    pub completed_at: Option<i64>,
-}
-
-/// A Stripe subscription and the license it pays for.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct SubscriptionRow {
-    pub id: String,
-    pub license_id: String,
-    pub checkout_id: Option<String>,
-    pub customer_id: Option<String>,
-    /// Stripe's word for it (`active`, `past_due`, `canceled`, ...).
-    pub status: String,
-    pub lookup_key: String,
-    pub seats: i64,
-    pub current_period_end: Option<i64>,
-    pub cancel_at_period_end: i64,
-    pub ended_at: Option<i64>,
-    pub updated_at: i64,
-}
-
-/// Money received for a license, once per Stripe invoice (or session, for one-off sales).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct PaymentRow {
-    pub id: String,
-    pub license_id: String,
-    pub source: String,
-    pub charge_id: Option<String>,
-    pub payment_intent_id: Option<String>,
-    pub amount: i64,
-    pub currency: String,
-    pub status: PaymentStatus,
-    pub amount_refunded: i64,
-    pub refund_id: Option<String>,
-    pub product: String,
-    pub company: String,
-    pub email: String,
-    pub paid_at: i64,
-}
-
-/// A Stripe event, once handled.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StripeEventRow {
-    pub id: String,
-    #[sqlx(rename = "type")]
-    pub kind: String,
-    pub created: i64,
-    pub received_at: i64,
-    pub outcome: String,
-}
-
-/// What a commerce change does to a license.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum LicenseWrite {
-    #[default]
-    Untouched,
-    /// A new license (a checkout paid).
-    Insert(LicenseRow),
-    /// The license signed again (renewed, seats or plan changed).
-    Replace(LicenseRow, SupersedeReason),
-    /// Ended now (refunded, disputed).
-    End {
-        id: String,
-        status: LicenseStatus,
-        reason: String,
-    },
-}
-
-/// A payment's new standing after a refund or a dispute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentChange {
-    pub id: String,
-    pub status: PaymentStatus,
-    pub amount_refunded: i64,
-    pub refund_id: Option<String>,
-}
-
-/// Everything one Stripe event (or one checkout found paid) changes, written at once.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CommerceWrite {
-    /// The event handled; a second write for the same event id writes nothing.
-    pub event: Option<StripeEventRow>,
-    /// The checkout completed by this write, with its license id; a checkout already
-    /// completed makes the whole write nothing.
-    pub checkout: Option<(String, String)>,
-    pub license: LicenseWrite,
-    pub subscription: Option<SubscriptionRow>,
-    /// Inserted once per `source`; a second payment for the same source only fills in the
-    /// charge and payment intent ids it lacked.
-    pub payment: Option<PaymentRow>,
-    pub payment_change: Option<PaymentChange>,
-    /// A coupon code redeemed once more.
-    pub coupon_redeemed: Option<String>,
-    pub audits: Vec<AuditEvent>,
-    pub events: Vec<OutboxEvent>,
-}
-
-/// Whether a commerce write happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    Written,
-    /// The event was handled before, or the checkout completed before: nothing written.
-    AlreadyDone,
-}
+use super::{AuditAction, AuditEvent, RowsAffected, SqlStore, StoreError, StoreResult};
 
 /// Selling's storage.
 #[async_trait]
@@ -147,8 +25,8 @@ pub trait CommerceStore {
     async fn checkout_by_reference(&self, reference: &str) -> StoreResult<Option<CheckoutRow>>;
     /// Marks a pending checkout expired.
     async fn expire_checkout(&self, id: &str) -> StoreResult<()>;
-    /// Checkouts of `plan_ids` completed, or pending and made after `since`.
-    async fn count_checkouts(&self, plan_ids: &[String], since: i64) -> StoreResult<i64>;
+    /// Checkouts of `product_id`'s one-off plans completed, or pending and made after `since`.
+    async fn count_one_off_checkouts(&self, product_id: &str, since: i64) -> StoreResult<i64>;
     /// Whether the Stripe event `id` was handled.
     async fn stripe_event(&self, id: &str) -> StoreResult<Option<StripeEventRow>>;
     /// The subscription `id`.
@@ -233,21 +111,13 @@ where
     }
 
     async fn checkout(&self, id: &str) -> StoreResult<Option<CheckoutRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CHECKOUT_COLUMNS} FROM checkouts WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(self.one_by("checkouts", CHECKOUT_COLUMNS, "id", id).await?)
     }
 
     async fn checkout_by_reference(&self, reference: &str) -> StoreResult<Option<CheckoutRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CHECKOUT_COLUMNS} FROM checkouts WHERE reference = $1"
-        ))
-        .bind(reference)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(self
+            .one_by("checkouts", CHECKOUT_COLUMNS, "reference", reference)
+            .await?)
     }
 
     async fn expire_checkout(&self, id: &str) -> StoreResult<()> {
@@ -258,20 +128,17 @@ where
         Ok(())
     }
 
-    async fn count_checkouts(&self, plan_ids: &[String], since: i64) -> StoreResult<i64> {
-        let mut total = 0;
-        for plan in plan_ids {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM checkouts WHERE plan_id = $1 \
-                 AND (status = 'completed' OR (status = 'pending' AND created_at > $2))",
-            )
-            .bind(plan)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-            total += n;
-        }
-        Ok(total)
+    async fn count_one_off_checkouts(&self, product_id: &str, since: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM checkouts JOIN plans ON plans.id = checkouts.plan_id \
+             WHERE checkouts.product_id = $1 AND plans.billing_interval = 'once' \
+             AND (checkouts.status = 'completed' \
+                  OR (checkouts.status = 'pending' AND checkouts.created_at > $2))",
+        )
+        .bind(product_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn stripe_event(&self, id: &str) -> StoreResult<Option<StripeEventRow>> {
@@ -284,21 +151,20 @@ where
     }
 
     async fn subscription(&self, id: &str) -> StoreResult<Option<SubscriptionRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(self
+            .one_by("subscriptions", SUBSCRIPTION_COLUMNS, "id", id)
+            .await?)
     }
 
     async fn subscription_of(&self, license_id: &str) -> StoreResult<Option<SubscriptionRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE license_id = $1"
-        ))
-        .bind(license_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(self
+            .one_by(
+                "subscriptions",
+                SUBSCRIPTION_COLUMNS,
+                "license_id",
+                license_id,
+            )
+            .await?)
     }
 
     async fn payment_by_charge(
@@ -404,6 +270,33 @@ where
         self.append_outbox(&mut tx, &w.events).await?;
         tx.commit().await?;
         Ok(Applied::Written)
+    }
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Default,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    /// The row of `table` whose `column` is `value` (`column` is always a literal here).
+    async fn one_by<R>(
+        &self,
+        table: &str,
+        columns: &str,
+        column: &str,
+        value: &str,
+    ) -> sqlx::Result<Option<R>>
+    where
+        for<'r> R: sqlx::FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        sqlx::query_as(&format!(
+            "SELECT {columns} FROM {table} WHERE {column} = $1"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await
     }
 }
 

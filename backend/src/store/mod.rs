@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 pub mod chain;
 mod commerce;
+mod commerce_rows;
 mod engines;
 mod heartbeat_rows;
 mod heartbeats;
