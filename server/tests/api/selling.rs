@@ -61,6 +61,22 @@ impl Shop {
         .await
     }
 
+    /// The license token e-mailed to `to` (the file mailer's `.eml`, soft line breaks undone).
+    async fn mailed_token(&self, to: &str) -> String {
+        let dir = self.app.backend.config().data_dir.join("mail");
+        eventually("the e-mail", async || {
+            std::fs::read_dir(&dir).ok()?.find_map(|entry| {
+                let text = std::fs::read_to_string(entry.ok()?.path()).ok()?;
+                let text = text.replace("=\r\n", "").replace("=\n", "");
+                if !text.contains(to) {
+                    return None;
+                }
+                text.split_whitespace().find(|w| w.starts_with("eyJ") && w.matches('.').count() == 2).map(str::to_string)
+            })
+        })
+        .await
+    }
+
     /// Outbox events with `subject` (all when empty).
     async fn outbox(&self, subject: &str) -> usize {
         let events = self
@@ -143,6 +159,21 @@ both_engines! {
         let kinds: Vec<&str> = log.iter().filter_map(|e| e["type"].as_str()).collect();
         assert!(kinds.contains(&"checkout.session.completed") && kinds.contains(&"invoice.payment_succeeded"), "{kinds:?}");
         assert_eq!(shop.app.backend.count_licenses().await.unwrap(), 1);
+        // The buyer is e-mailed the token, the one whose hash the license keeps.
+        let token = shop.mailed_token("buyer@globex.example").await;
+        assert_eq!(tessera_backend::licenses::token_sha256(&token), license.token_sha256);
+        // More seats at Stripe sign the license again with the larger pool.
+        let extra = sub["items"]["data"].as_array().unwrap().iter()
+            .find(|i| i["price"]["lookup_key"] == "chat-pro-monthly.extra_seat").unwrap()["id"].as_str().unwrap().to_string();
+        let changed = bare_client().post(format!("{}v1/subscriptions/{sub_id}", shop.base)).bearer_auth("sk_test_shop")
+            .form(&[("items[0][id]", extra.as_str()), ("items[0][quantity]", "6")]).send().await.unwrap();
+        assert_eq!(changed.status(), 200);
+        let resigned = eventually("the seat change", async || {
+            let now = shop.app.backend.get_license(&license_id).await.unwrap();
+            (now.claims.lic.seats["rooms"].pool == Some(11)).then_some(now)
+        }).await;
+        assert_ne!(resigned.token_sha256, license.token_sha256);
+        assert_eq!(shop.app.backend.store().subscription_of(&license_id).await.unwrap().unwrap().seats, 11);
     }
 
     async fn replayed_and_reordered_events_issue_nothing_more(shop: &Shop) {
@@ -215,6 +246,28 @@ both_engines! {
         assert_eq!(payments.len(), 1, "{payments:?}");
         assert!(payments[0].charge_id.is_some(), "the late invoice event filled in the charge");
         assert_eq!(shop.outbox("tessera.license.issued").await, 1);
+    }
+
+    async fn the_first_invoice_issues_when_it_arrives_before_the_session(shop: &Shop) {
+        let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
+        let (_, opened) = shop.checkout(&write, &pro_monthly(5)).await;
+        let session = opened["id"].as_str().unwrap().to_string();
+        shop.standin.hold();
+        shop.pay(opened["url"].as_str().unwrap()).await;
+        shop.standin.release(tessera_stripe_standin::Release::Reverse);
+        let events = shop.standin.events();
+        let invoice = events.iter().find(|e| e["type"] == "invoice.payment_succeeded").unwrap()["id"].as_str().unwrap().to_string();
+        let completed = events.iter().find(|e| e["type"] == "checkout.session.completed").unwrap()["id"].as_str().unwrap().to_string();
+        let outcome = |id: String| async move {
+            eventually("the event handled", async || shop.app.backend.store().stripe_event(&id).await.unwrap().map(|e| e.outcome)).await
+        };
+        assert!(outcome(invoice).await.starts_with("issued license"));
+        assert!(outcome(completed).await.contains("was completed before"));
+        assert_eq!(shop.app.backend.count_licenses().await.unwrap(), 1);
+        let license_id = shop.license_of(&write, &session).await;
+        let payments = shop.app.backend.store().payments_of(&license_id).await.unwrap();
+        assert_eq!(payments.len(), 1, "{payments:?}");
+        assert!(payments[0].charge_id.is_some());
     }
 
     async fn a_full_refund_ends_the_license_and_a_dispute_revokes_another(shop: &Shop) {
