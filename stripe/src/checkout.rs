@@ -1,5 +1,5 @@
-//! Checkout sessions and subscriptions: what a purchase makes at Stripe, read back as the few
-//! facts Tessera acts on.
+//! Checkout sessions, subscriptions and refunds: what a purchase makes (and undoes) at Stripe,
+//! read back as the few facts Tessera acts on.
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionDiscounts, CreateCheckoutSessionLineItems,
     CreateCheckoutSessionSubscriptionData, RetrieveCheckoutSession,
 };
+use stripe_core::refund::CreateRefund;
 use stripe_shared::{CheckoutSession, CheckoutSessionMode, Subscription};
 
 use stripe::StripeRequest as _;
@@ -190,5 +191,36 @@ impl Stripe {
         self.retried("retrieve subscription", || request.send(&self.client))
             .await
             .map(SubscriptionRef::from)
+    }
+
+    /// Refunds in full the payment made through `charge` (or, without one,
+    /// `payment_intent`); `key` makes a repeated refund return the first. Answers the
+    /// refund's id.
+    pub async fn refund(
+        &self,
+        key: &str,
+        charge: Option<&str>,
+        payment_intent: Option<&str>,
+        metadata: HashMap<String, String>,
+    ) -> Result<String, Error> {
+        let mut request = CreateRefund::new().metadata(metadata);
+        request = match (charge, payment_intent) {
+            (Some(charge), _) => request.charge(charge),
+            (None, Some(intent)) => request.payment_intent(intent),
+            (None, None) => {
+                return Err(Error::Config(
+                    "a refund needs a charge or a payment intent".into(),
+                ))
+            }
+        };
+        let strategy = idempotent(key)?;
+        self.retried("create refund", || {
+            request
+                .customize()
+                .request_strategy(strategy.clone())
+                .send(&self.client)
+        })
+        .await
+        .map(|r| r.id.to_string())
     }
 }

@@ -14,6 +14,7 @@ pub mod webhook;
 
 pub use checkout::{CheckoutInput, CheckoutView};
 pub use fulfil::STRIPE_ACTOR;
+pub use refunds::{Refundable, REFUND_WINDOW_SECS};
 pub use webhook::{WebhookOutcome, HANDLED_EVENTS, MAX_EVENT_BYTES};
 
 use std::sync::Arc;

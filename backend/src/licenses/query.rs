@@ -34,6 +34,8 @@ pub struct LicenseDetail {
     pub rotate_before_retire: bool,
     /// Seconds of support left (negative once over).
     pub support_left_secs: Option<i64>,
+    /// Whether it may be refunded from Tessera now, and why not.
+    pub refund: crate::commerce::Refundable,
 }
 
 impl Backend {
@@ -82,8 +84,10 @@ impl Backend {
         let installs_total = self.store.count_installs(id).await?;
         let anomalies = self.store.anomalies(Some(id), 50).await?;
         let key_status = self.store.get_key(&license.kid).await?.map(|k| k.status);
+        let refund = self.refundable(&license).await?;
         let at = now();
         Ok(LicenseDetail {
+            refund,
             rotate_before_retire: license.status == LicenseStatus::Active
                 && key_status != Some(KeyStatus::Active),
             support_left_secs: license.support_until.map(|until| until - at),

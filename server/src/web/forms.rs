@@ -199,7 +199,7 @@ pub async fn issue(
     render(&state, &parts, "/licenses/new", outcome, status).await
 }
 
-/// `POST /licenses/{id}/{action}` for revoke, resend, transfer and multi-install.
+/// `POST /licenses/{id}/{action}` for revoke, refund, resend, transfer and multi-install.
 pub async fn act(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
@@ -221,6 +221,7 @@ pub async fn act(
             .revoke_license(&id, &field(&fields, "reason"), &user.email)
             .await
             .map(|_| None),
+        "refund" => backend.refund_license(&id, &user.email).await.map(|_| None),
         "multi-install" => backend
             .grant_multi_install_window(&id, &user.email)
             .await

@@ -20,7 +20,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub admin_email: String,
     pub admin_password: String,
-    _db: TestDb,
+    pub db: TestDb,
     _alone: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -119,7 +119,7 @@ impl TestApp {
             backend,
             admin_email,
             admin_password: password.expose_secret().to_string(),
-            _db: db,
+            db,
             _alone: alone,
         }
     }

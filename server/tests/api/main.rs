@@ -2,6 +2,7 @@
 
 mod accounts;
 mod authz;
+mod authz_table;
 mod catalog;
 mod csrf;
 mod forms;
@@ -11,6 +12,7 @@ mod json_shapes;
 mod metrics;
 mod pages;
 mod public;
+mod refunds;
 mod rest;
 mod self_host;
 mod self_host_vendor;

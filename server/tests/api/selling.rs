@@ -14,7 +14,7 @@ use crate::helpers::bare_client;
 use crate::stripe_support::Shop;
 
 /// Polls `check` until it answers `Some`, for at most 20 s.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub(crate) async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(found) = check().await {
@@ -71,7 +71,9 @@ impl Shop {
                 if !text.contains(to) {
                     return None;
                 }
-                text.split_whitespace().find(|w| w.starts_with("eyJ") && w.matches('.').count() == 2).map(str::to_string)
+                text.split_whitespace()
+                    .find(|w| w.starts_with("eyJ") && w.matches('.').count() == 2)
+                    .map(str::to_string)
             })
         })
         .await

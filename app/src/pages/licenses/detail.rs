@@ -1,5 +1,5 @@
 //! `/licenses/:id`: claims, status history, heartbeats, installs, anomalies, support
-//! countdown, and the actions (resend, transfer, revoke, multi-install window).
+//! countdown, and the actions (resend, refund, transfer, revoke, multi-install window).
 
 use crate::components::csrf::{use_form_token, CsrfField};
 use leptos::prelude::*;
@@ -28,6 +28,7 @@ fn actions(d: &LicenseDetailView, token: &str) -> impl IntoView {
             <form method="post" action=post("multi-install") class="mb-4"><CsrfField token=token.to_string()/>
                 <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Grant a 7-day multi-install window"</button>
             </form>
+            {refund_form(d, &post("refund"), token)}
             <form method="post" action=post("revoke") class="mb-4 space-y-2"><CsrfField token=token.to_string()/>
                 <label for="reason" class="block text-sm font-medium">"Reason for revoking"</label>
                 <input id="reason" name="reason" required class=INPUT/>
@@ -48,6 +49,26 @@ fn actions(d: &LicenseDetailView, token: &str) -> impl IntoView {
                 <button type="submit" class="rounded bg-slate-800 px-3 py-1.5 text-sm text-white">"Transfer"</button>
             </form>
         </section>
+    }
+}
+
+/// Refund the license's Stripe payment: offered within 14 days of it; otherwise the button is
+/// disabled and says why.
+fn refund_form(d: &LicenseDetailView, action: &str, token: &str) -> impl IntoView {
+    let (note, allowed) = match d.refund_until {
+        Some(until) => (
+            format!("Refund the payment in full, until {}", datetime(until)),
+            true,
+        ),
+        None => (format!("No refund: {}", d.refund_refused), false),
+    };
+    view! {
+        <form method="post" action=action.to_string() class="mb-4 space-y-1"><CsrfField token=token.to_string()/>
+            <button type="submit" disabled=!allowed aria-describedby="refund_note"
+                class="rounded bg-amber-700 px-3 py-1.5 text-sm text-white disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-600">
+                "Refund and revoke"</button>
+            <p id="refund_note" class="text-sm text-slate-600">{note}</p>
+        </form>
     }
 }
 

@@ -19,7 +19,13 @@ pub async fn license_detail(
         .await
         .map_err(map_error)?;
     let l = d.license;
+    let (refund_until, refund_refused) = match d.refund {
+        tessera_backend::commerce::Refundable::Until { until, .. } => (Some(until), String::new()),
+        tessera_backend::commerce::Refundable::No(why) => (None, why),
+    };
     Ok(LicenseDetailView {
+        refund_until,
+        refund_refused,
         can_act: user.role.allows(Role::Operator),
         tax_id: l.tax_id.clone(),
         product: l.product.clone(),

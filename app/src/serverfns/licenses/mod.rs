@@ -86,6 +86,10 @@ pub struct LicenseDetailView {
     pub installs_page: i64,
     pub installs_pages: i64,
     pub anomalies: Vec<AnomalyEntry>,
+    /// Until when its payment may be refunded from here (unix seconds), if it may.
+    pub refund_until: Option<i64>,
+    /// Why it may not be refunded (empty when it may).
+    pub refund_refused: String,
 }
 
 /// A change to a license, from the audit log.

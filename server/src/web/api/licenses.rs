@@ -1,4 +1,4 @@
-//! The internal license API: issue, get, list by customer, revoke, transfer, resend.
+//! The internal license API: issue, get, list by customer, revoke, refund, transfer, resend.
 //! `licenses:read` reads, `licenses:write` changes.
 
 use axum::extract::{Path, State};
@@ -161,4 +161,21 @@ pub async fn renew(
         .renew_license(&id, expires_at, &caller.actor())
         .await?;
     Ok(Json(renewed.into()))
+}
+
+/// `POST /api/v1/licenses/{id}/refund`: refunds its Stripe payment (within 14 days) and
+/// ends it as refunded.
+pub async fn refund(
+    State(state): State<AppState>,
+    Bearer(caller): Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<LicenseJson>, ApiError> {
+    caller.require(WRITE)?;
+    Ok(Json(
+        state
+            .backend
+            .refund_license(&id, &caller.actor())
+            .await?
+            .into(),
+    ))
 }

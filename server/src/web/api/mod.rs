@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/transfer", post(licenses::transfer))
         .route("/api/v1/licenses/{id}/resend", post(licenses::resend))
         .route("/api/v1/licenses/{id}/renew", post(licenses::renew))
+        .route("/api/v1/licenses/{id}/refund", post(licenses::refund))
         .route("/api/v1/products", get(products::list))
         .route("/api/v1/products/{slug}", get(products::get))
         .route("/api/v1/checkout-sessions", post(stripe::create_checkout))

@@ -20,6 +20,13 @@ pub fn paths() -> Value {
             "security": [{ "bearer": [Scope::LicensesRead] }],
             "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "example": "cs_test_a1b2c3" } }],
             "responses": { "200": view, "401": error, "403": error, "404": error } } },
+        "/api/v1/licenses/{id}/refund": { "post": {
+            "summary": "Refund a license's Stripe payment in full (within 14 days of it) and end the license as refunded at once",
+            "description": format!("Requires an API token with scope `{}`. 409 naming why when it cannot be refunded (not active, no Stripe payment, already refunded or disputed, the window closed).", Scope::LicensesWrite),
+            "security": [{ "bearer": [Scope::LicensesWrite] }],
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "example": "lic_01JABCDEFGHJKMNPQRSTVWXYZ0" } }],
+            "responses": { "200": { "description": "The refunded license", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/License" } } } },
+                "401": error, "403": error, "404": error, "409": error } } },
         "/api/v1/stripe/webhook": { "post": {
             "summary": "Stripe's events (signed with the endpoint's secret; no bearer token)",
             "description": format!("Verified against `Stripe-Signature` (any `v1` value, 300 s tolerance) with TESSERA_STRIPE_WEBHOOK_SECRET. Each event is handled once by id; a redelivery answers 200 and does nothing. Acted on: {}. Other types answer 200 and are recorded. A failure answers 500 with nothing written, so Stripe retries. Bodies over 1 MiB are refused (413).", HANDLED_EVENTS.join(", ")),
