@@ -9,6 +9,7 @@
 
 mod catalog;
 mod checkout;
+mod webhooks;
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 
 pub use catalog::{CouponTerms, PriceRef, PriceTerms, ProductRef};
 pub use checkout::{ItemRef, NewCheckout, SessionRef, SubscriptionRef};
+pub use webhooks::{api_version, EndpointRef};
 
 /// Attempts per call (the first and two retries).
 const ATTEMPTS: u32 = 3;

@@ -5,6 +5,7 @@
 
 pub mod checkout;
 mod choice;
+pub mod endpoint;
 pub(crate) mod fulfil;
 mod reconcile;
 mod refunds;
@@ -13,6 +14,7 @@ pub mod sync;
 pub mod webhook;
 
 pub use checkout::{CheckoutInput, CheckoutView};
+pub use endpoint::EnsuredWebhook;
 pub use fulfil::STRIPE_ACTOR;
 pub use refunds::{Refundable, REFUND_WINDOW_SECS};
 pub use webhook::{WebhookOutcome, HANDLED_EVENTS, MAX_EVENT_BYTES};

@@ -6,6 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::Context as _;
 use clap::Subcommand;
 use tessera_backend::commerce::sync::Progress;
+use tessera_backend::commerce::EnsuredWebhook;
 use tessera_backend::Backend;
 
 #[derive(Debug, Subcommand)]
@@ -14,6 +15,13 @@ pub(super) enum StripeCommand {
     /// key (a changed price becomes a new price that takes the key over). A second run
     /// changes nothing and says so.
     SyncProducts,
+    /// Make Stripe's webhook endpoint for this Tessera: at <public URL>/api/v1/stripe/webhook,
+    /// with exactly the events Tessera handles. Prints the signing secret once, when created.
+    EnsureWebhook {
+        /// This Tessera's public URL (default: TESSERA_PUBLIC_URL).
+        #[arg(long)]
+        public_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +71,31 @@ fn show(progress: &Progress<'_>) {
 
 pub(super) async fn run(cmd: StripeCommand, backend: Backend) -> anyhow::Result<()> {
     match cmd {
+        StripeCommand::EnsureWebhook { public_url } => {
+            let public_url = public_url.unwrap_or_else(|| backend.config().public_url.clone());
+            match backend.ensure_webhook(&public_url).await? {
+                EnsuredWebhook::Created { id, url, secret } => {
+                    println!("created webhook endpoint {id} for {url}");
+                    println!("its signing secret, shown this once: set TESSERA_STRIPE_WEBHOOK_SECRET={secret}");
+                }
+                EnsuredWebhook::Updated {
+                    id,
+                    changes,
+                    version_note,
+                } => {
+                    println!("updated webhook endpoint {id}: {}", changes.join("; "));
+                    if let Some(note) = version_note {
+                        eprintln!("warning: {note}");
+                    }
+                }
+                EnsuredWebhook::Unchanged { id, version_note } => {
+                    println!("webhook endpoint {id} already delivers what Tessera handles; nothing changed");
+                    if let Some(note) = version_note {
+                        eprintln!("warning: {note}");
+                    }
+                }
+            }
+        }
         StripeCommand::SyncProducts => {
             let changes = backend.sync_products(|p| show(&p)).await?;
             for change in &changes {
