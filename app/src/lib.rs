@@ -18,6 +18,7 @@ use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
 use pages::marketplace::{MarketplacePage, MarketplacePluginPage};
+use pages::payments::PaymentsPageView;
 use pages::products::ProductsPage;
 use pages::webhooks::WebhooksPage;
 use pages::{account::AccountPage, license::LicensePage, users::UsersPage};
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async/>
+                    <Route path=path!("payments") view=PaymentsPageView ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("license") view=LicensePage ssr=SsrMode::Async/>

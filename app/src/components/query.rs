@@ -19,12 +19,19 @@ pub fn query_params() -> impl Fn() -> Vec<Param> + Copy + Send + Sync + 'static 
 
 /// `path?…` with `params`, `key` replaced by `value`, every value percent-encoded.
 pub fn href_with(path: &str, params: &[Param], key: &str, value: &str) -> String {
+    let mut pairs: Vec<Param> = params.iter().filter(|p| p.name != key).cloned().collect();
+    pairs.push(Param::new(key, value));
+    href(path, &pairs)
+}
+
+/// `path` with `params` as its query string (the bare path when there are none).
+pub fn href(path: &str, params: &[Param]) -> String {
+    if params.is_empty() {
+        return path.to_string();
+    }
     let pairs = params
         .iter()
-        .filter(|p| p.name != key)
-        .map(|p| (p.name.as_str(), p.value.as_str()))
-        .chain([(key, value)])
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|p| format!("{}={}", encode(&p.name), encode(&p.value)))
         .collect::<Vec<_>>();
     format!("{path}?{}", pairs.join("&"))
 }

@@ -55,6 +55,12 @@ const NAV: &[NavItem] = &[
         surface: Surface::Both,
     },
     NavItem {
+        href: "/payments",
+        label: "Payments",
+        min_role: Role::Operator,
+        surface: Surface::Vendor,
+    },
+    NavItem {
         href: "/products",
         label: "Products",
         min_role: Role::Sysadmin,

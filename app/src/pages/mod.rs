@@ -9,6 +9,7 @@ pub mod login;
 pub mod marketplace;
 pub mod not_found;
 pub mod overview;
+pub mod payments;
 pub mod products;
 pub mod users;
 pub mod webhooks;

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod licenses;
 pub mod overview;
 pub mod params;
+pub mod payments;
 pub mod selfhost;
 pub mod session;
 pub mod users;

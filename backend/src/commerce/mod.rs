@@ -7,6 +7,7 @@ pub mod checkout;
 mod choice;
 pub mod endpoint;
 pub(crate) mod fulfil;
+pub mod payments;
 mod reconcile;
 mod refunds;
 pub mod signature;

@@ -19,6 +19,7 @@ mod license_record;
 mod license_tx;
 mod licenses;
 mod outbox;
+mod payments;
 mod seats;
 mod superseded;
 mod users;
@@ -49,6 +50,7 @@ pub use licenses::{
     LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
 };
 pub use outbox::{OutboxBacklog, OutboxEvent, OutboxRow, OutboxStore};
+pub use payments::{PaymentQuery, PaymentStore, PaymentTotal};
 pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
 pub use users::{AccountChange, UserStore};
@@ -208,6 +210,7 @@ pub trait Store:
     + WebhookStore
     + CatalogStore
     + CommerceStore
+    + PaymentStore
 {
 }
 
@@ -226,6 +229,7 @@ impl<T> Store for T where
         + WebhookStore
         + CatalogStore
         + CommerceStore
+        + PaymentStore
 {
 }
 

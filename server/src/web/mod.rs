@@ -14,6 +14,7 @@ mod license_forms;
 mod marketplace_forms;
 mod metrics;
 pub mod mode_gate;
+mod payments_csv;
 mod public;
 mod server_fn_edges;
 mod webhook_forms;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/marketplace/{plugin}", post(marketplace_forms::act))
         .route("/webhooks", post(webhook_forms::act))
         .route("/products", post(catalog_forms::act))
+        .route("/payments.csv", get(payments_csv::export))
         .route("/account/password", post(account_forms::change_password))
         .route(
             "/account/sign-out-everywhere",

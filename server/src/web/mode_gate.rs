@@ -19,6 +19,8 @@ const VENDOR_ONLY: &[&str] = &[
     "/.well-known",
     "/webhooks",
     "/products",
+    "/payments",
+    "/payments.csv",
     "/api/v1/licenses",
     "/api/v1/products",
     "/api/v1/heartbeat",
@@ -26,6 +28,7 @@ const VENDOR_ONLY: &[&str] = &[
     "/api/v1/webhook-deliveries",
     "/api/v1/checkout-sessions",
     "/api/v1/stripe",
+    "/api/v1/payments",
 ];
 
 /// Pages and API prefixes only a self-hosted install serves.

@@ -22,6 +22,8 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/api/v1/products", None, None),
     ("GET", "/api/v1/products/missing", None, None),
     ("GET", "/", None, Some(Role::Viewer)),
+    ("GET", "/payments", None, Some(Role::Operator)),
+    ("GET", "/payments.csv", None, Some(Role::Operator)),
     ("GET", "/licenses", None, Some(Role::Viewer)),
     ("GET", "/licenses/new", None, Some(Role::Operator)),
     ("GET", "/licenses/lic_missing", None, Some(Role::Viewer)),
@@ -210,6 +212,12 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ),
     (
         "POST",
+        "/api/payments_page",
+        Some((JSON, r#"{"params":[]}"#)),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
         "/api/catalog_choices",
         Some((FORM, "")),
         Some(Role::Operator),
@@ -274,6 +282,7 @@ pub(crate) const BEARER_ONLY: &[(&str, &str, Body)] = &[
     ),
     ("POST", "/api/v1/checkout-sessions", Some((JSON, "{}"))),
     ("GET", "/api/v1/checkout-sessions/cs_missing", None),
+    ("GET", "/api/v1/payments/verify/lic_missing", None),
     ("GET", "/api/v1/webhooks", None),
     (
         "POST",

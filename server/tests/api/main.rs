@@ -11,6 +11,7 @@ mod hostile;
 mod json_shapes;
 mod metrics;
 mod pages;
+mod payments;
 mod public;
 mod refunds;
 mod rest;

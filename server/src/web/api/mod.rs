@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/products/{slug}", get(products::get))
         .route("/api/v1/checkout-sessions", post(stripe::create_checkout))
         .route("/api/v1/checkout-sessions/{id}", get(stripe::get_checkout))
+        .route("/api/v1/payments/verify/{id}", get(stripe::verify_payment))
         .route(
             "/api/v1/stripe/webhook",
             post(stripe::webhook).layer(axum::extract::DefaultBodyLimit::max(

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use tessera_backend::commerce::HANDLED_EVENTS;
-use tessera_license::vocab::{CheckoutStatus, Scope};
+use tessera_license::vocab::{CheckoutStatus, PaymentStatus, Scope};
 
 /// The paths, merged into the document's.
 pub fn paths() -> Value {
@@ -27,6 +27,12 @@ pub fn paths() -> Value {
             "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "example": "lic_01JABCDEFGHJKMNPQRSTVWXYZ0" } }],
             "responses": { "200": { "description": "The refunded license", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/License" } } } },
                 "401": error, "403": error, "404": error, "409": error } } },
+        "/api/v1/payments/verify/{id}": { "get": {
+            "summary": "Whether a license was paid for through Stripe, with its payments",
+            "security": [{ "bearer": [Scope::LicensesRead] }],
+            "parameters": [{ "name": "id", "in": "path", "required": true, "description": "The license id.", "schema": { "type": "string" } }],
+            "responses": { "200": { "description": "The verdict", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PaymentVerification" } } } },
+                "401": error, "403": error, "404": error } } },
         "/api/v1/stripe/webhook": { "post": {
             "summary": "Stripe's events (signed with the endpoint's secret; no bearer token)",
             "description": format!("Verified against `Stripe-Signature` (any `v1` value, 300 s tolerance) with TESSERA_STRIPE_WEBHOOK_SECRET. Each event is handled once by id; a redelivery answers 200 and does nothing. Acted on: {}. Other types answer 200 and are recorded. A failure answers 500 with nothing written, so Stripe retries. Bodies over 1 MiB are refused (413).", HANDLED_EVENTS.join(", ")),
@@ -59,6 +65,15 @@ pub fn schemas() -> Value {
             "license_id": { "type": ["string", "null"], "description": "Set once the license is issued." },
             "product": { "type": "string" }, "plan": { "type": "string" }, "seats": { "type": "integer" },
             "coupon": { "type": ["string", "null"] } } },
+        "PaymentVerification": { "type": "object", "required": ["license_id", "license_status", "paid", "payments"], "properties": {
+            "license_id": { "type": "string" }, "license_status": { "type": "string" },
+            "paid": { "type": "boolean", "description": "At least one payment stands (neither refunded nor disputed)." },
+            "payments": { "type": "array", "items": { "type": "object", "required": ["id", "amount", "currency", "price", "status", "amount_refunded", "paid_at", "source"], "properties": {
+                "id": { "type": "string" }, "amount": { "type": "integer", "description": "In the currency's smallest unit." },
+                "currency": { "type": "string" }, "price": { "type": "string", "example": "49.00 EUR" },
+                "status": { "type": "string", "enum": PaymentStatus::spellings().collect::<Vec<_>>() },
+                "amount_refunded": { "type": "integer" }, "paid_at": { "type": "integer", "description": "Unix seconds." },
+                "source": { "type": "string", "description": "The Stripe invoice (or checkout session) the money came through." } } } } } },
         "WebhookReceived": { "type": "object", "required": ["received", "event", "handled_now", "outcome"], "properties": {
             "received": { "type": "boolean" }, "event": { "type": "string" },
             "handled_now": { "type": "boolean", "description": "false for a redelivery of an event handled before." },

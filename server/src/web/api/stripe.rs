@@ -1,11 +1,13 @@
 //! Selling through Stripe: open a checkout and ask about it (`licenses:write` and
-//! `licenses:read`), and the webhook Stripe delivers its events to (signed, no bearer).
+//! `licenses:read`), verify a license's payment (`licenses:read`), and the webhook Stripe
+//! delivers its events to (signed, no bearer).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
+use tessera_backend::commerce::payments::PaymentVerification;
 use tessera_backend::commerce::{CheckoutInput, CheckoutView};
 use tessera_license::vocab::Scope;
 
@@ -62,4 +64,14 @@ pub async fn webhook(
         handled_now: done.handled_now,
         outcome: done.outcome,
     }))
+}
+
+/// `GET /api/v1/payments/verify/{license_id}`: whether the license was paid for, and how.
+pub async fn verify_payment(
+    State(state): State<AppState>,
+    Bearer(caller): Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentVerification>, ApiError> {
+    caller.require(Scope::LicensesRead)?;
+    Ok(Json(state.backend.verify_payment(&id).await?))
 }
