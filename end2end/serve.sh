@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the freshly built server on an empty database, as a first start would, and keeps its
-# stdout (which carries the one-time admin password) where the tests can read it.
+# stdout (which carries the one-time admin password) where the tests can read it; selling
+# through a Stripe stand-in on E2E_STRIPE_PORT.
 set -euo pipefail
 cd "$(dirname "$0")"
 rm -rf .tmp && mkdir -p .tmp
@@ -10,4 +11,13 @@ export TESSERA_BIND="127.0.0.1:${E2E_PORT:-3100}"
 export TESSERA_PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3100}"
 export TESSERA_SITE_ROOT="$PWD/../target/site"
 export TESSERA_ADMIN_EMAIL="admin@e2e.example.com"
+# A Stripe stand-in beside it, delivering its signed events to the server's webhook. It dies
+# with this process group when Playwright stops the server.
+STRIPE_PORT="${E2E_STRIPE_PORT:-3300}"
+export TESSERA_STRIPE_SECRET_KEY="sk_test_e2e"
+export TESSERA_STRIPE_API_BASE="http://127.0.0.1:${STRIPE_PORT}/"
+export TESSERA_STRIPE_WEBHOOK_SECRET="whsec_e2e_0123456789"
+TESSERA_LOG=warn ../target/debug/tessera dev stripe --port "$STRIPE_PORT" \
+  --webhook-url "$TESSERA_PUBLIC_URL/api/v1/stripe/webhook" \
+  --webhook-secret "$TESSERA_STRIPE_WEBHOOK_SECRET" > .tmp/stripe.log 2>&1 &
 exec ../target/debug/tessera serve > >(tee .tmp/serve.log)

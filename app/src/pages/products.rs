@@ -34,12 +34,12 @@ fn typed(values: &Typed, form: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
+// Each field sits inside its label: every product card has the same fields, so ids would repeat.
 fn input(name: &'static str, label: &'static str, value: String, required: bool) -> impl IntoView {
     view! {
-        <div>
-            <label for=name class="block text-sm">{label}</label>
-            <input id=name name=name value=value required=required class=INPUT/>
-        </div>
+        <label class="block text-sm">{label}
+            <input name=name value=value required=required class=INPUT/>
+        </label>
     }
 }
 
@@ -51,12 +51,11 @@ fn select(
 ) -> impl IntoView {
     let value = value.to_string();
     view! {
-        <div>
-            <label for=name class="block text-sm">{label}</label>
-            <select id=name name=name class=INPUT>
+        <label class="block text-sm">{label}
+            <select name=name class=INPUT>
                 {options.map(|o| view! { <option value=o selected=value == o>{o}</option> }).collect_view()}
             </select>
-        </div>
+        </label>
     }
 }
 

@@ -120,6 +120,6 @@ both_engines! {
         assert_eq!(done.status(), 303, "the form redirects back to the license");
         assert_eq!(shop.app.backend.get_license(&fresh).await.unwrap().status, LicenseStatus::Refunded);
         let page = shop.detail_page(&cookie, &fresh).await;
-        assert!(!page.contains("Refund and revoke"), "a refunded license offers no actions");
+        assert!(!page.contains("refund_note"), "a refunded license offers no actions");
     }
 }

@@ -66,7 +66,7 @@ fn refund_form(d: &LicenseDetailView, action: &str, token: &str) -> impl IntoVie
         <form method="post" action=action.to_string() class="mb-4 space-y-1"><CsrfField token=token.to_string()/>
             <button type="submit" disabled=!allowed aria-describedby="refund_note"
                 class="rounded bg-amber-700 px-3 py-1.5 text-sm text-white disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-600">
-                "Refund and revoke"</button>
+                "Refund"</button>
             <p id="refund_note" class="text-sm text-slate-600">{note}</p>
         </form>
     }
