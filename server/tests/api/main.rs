@@ -18,6 +18,7 @@ mod rest;
 mod self_host;
 mod self_host_vendor;
 mod selling;
+mod selling_install;
 mod sign_in;
 #[path = "../support/snapshot.rs"]
 mod snapshot;

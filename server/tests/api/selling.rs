@@ -62,7 +62,7 @@ impl Shop {
     }
 
     /// The license token e-mailed to `to` (the file mailer's `.eml`, soft line breaks undone).
-    async fn mailed_token(&self, to: &str) -> String {
+    pub(crate) async fn mailed_token(&self, to: &str) -> String {
         let dir = self.app.backend.config().data_dir.join("mail");
         eventually("the e-mail", async || {
             std::fs::read_dir(&dir).ok()?.find_map(|entry| {
