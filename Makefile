@@ -19,7 +19,7 @@ run: build
 ## test: fmt, clippy, unit + integration tests on SQLite and PostgreSQL, then Playwright
 test: tools system-tools services fmt lint unit e2e
 
-## bench: verification vs raw ed25519-dalek; heartbeat, entitlements and seat checks vs /healthz; the list page at 1 M licenses; a sign-in flood
+## bench: verification vs raw ed25519-dalek; heartbeat, entitlements and seat checks vs /healthz; the list page at 1 M licenses; a sign-in flood; Stripe's webhook vs issuing by hand
 bench:
 	cargo bench -p tessera-license --bench verify
 	cargo bench -p tessera-server --bench heartbeat
@@ -27,6 +27,7 @@ bench:
 	cargo bench -p tessera-server --bench events
 	cargo bench -p tessera-server --bench license_list
 	cargo bench -p tessera-server --bench login_flood
+	cargo bench -p tessera-server --bench stripe_webhook
 
 build: tools
 	cargo leptos build
