@@ -76,8 +76,13 @@ pub(crate) async fn list_invoices(
 
 /// Applies `cancel_at_period_end`, `items[N][id]` + `items[N][quantity]` (or
 /// `items[N][price]` for a new item) and `metadata[k]`; sends
-/// `customer.subscription.updated` if anything changed.
-fn update(world: &mut World, id: &str, params: &Value) -> Result<Value, (StatusCode, Value)> {
+/// `customer.subscription.updated` if anything changed. `POST /v1/subscriptions/{id}` and
+/// the customer portal's buttons both come here.
+pub(crate) fn update(
+    world: &mut World,
+    id: &str,
+    params: &Value,
+) -> Result<Value, (StatusCode, Value)> {
     let old = world.get("subscription", id)?.clone();
     let mut new = old.clone();
     if let Some(flag) = params["cancel_at_period_end"].as_str() {
@@ -153,7 +158,8 @@ fn change_item(
 
 /// Cancels at once: `canceled`, with `canceled_at` and `ended_at`; sends
 /// `customer.subscription.deleted`. A canceled subscription is answered as it is.
-fn cancel(world: &mut World, id: &str) -> Result<Value, (StatusCode, Value)> {
+/// `DELETE /v1/subscriptions/{id}` and the customer portal's "Cancel now" both come here.
+pub(crate) fn cancel(world: &mut World, id: &str) -> Result<Value, (StatusCode, Value)> {
     let mut subscription = world.get("subscription", id)?.clone();
     if subscription["status"] == "canceled" {
         return Ok(subscription);
@@ -169,7 +175,7 @@ fn cancel(world: &mut World, id: &str) -> Result<Value, (StatusCode, Value)> {
 }
 
 /// The current period of a subscription: its first item's, else its own (legacy) fields.
-fn period(subscription: &Value) -> (i64, i64) {
+pub(crate) fn period(subscription: &Value) -> (i64, i64) {
     let item = &subscription["items"]["data"][0];
     let start = item["current_period_start"]
         .as_i64()

@@ -7,7 +7,12 @@
 //! page (`/pay/{id}`, plain HTML with "Pay" and "Decline" buttons) whose "Pay" makes the
 //! customer, a payment intent, a charge and, in subscription mode, the subscription and its
 //! first paid invoice, then redirects to the session's success URL; subscriptions (update,
-//! cancel), invoices, charges and refunds; webhook endpoints.
+//! cancel), invoices, charges and refunds; webhook endpoints; customer portal sessions
+//! (`POST /v1/billing_portal/sessions`) with a page (`/portal/{id}`, plain HTML) listing the
+//! customer's subscriptions that are not canceled, whose buttons "Cancel at period end",
+//! "Cancel now" and "Update quantity" change a subscription as `POST`/`DELETE
+//! /v1/subscriptions/{id}` do (sending `customer.subscription.updated` or `.deleted`), then
+//! come back to the page, and whose link returns to the session's return URL.
 //!
 //! What it does like Stripe: bearer-key authentication, form-encoded bodies, errors as
 //! `{"error": {"type", "message", "param"}}`, idempotency keys (a repeated create answers the
@@ -41,6 +46,8 @@ mod form;
 mod objects;
 mod page;
 mod payments;
+mod portal;
+mod portal_page;
 mod routes;
 mod settle;
 mod webhooks;
@@ -68,12 +75,16 @@ pub(crate) struct World {
     products: HashMap<String, Value>,
     prices: HashMap<String, Value>,
     /// Every other object by id (customers, checkout sessions, subscriptions, invoices,
-    /// charges, refunds, disputes, discounts, coupons, webhook endpoints), as answered.
+    /// charges, refunds, disputes, discounts, coupons, webhook endpoints, portal sessions),
+    /// as answered.
     objects: HashMap<String, Value>,
     /// Creation order, so lists answer newest first as Stripe does.
     order: Vec<String>,
     /// What each checkout session sells, by session id.
     carts: HashMap<String, checkout::Cart>,
+    /// The id of the customer portal's default configuration, made with the first portal
+    /// session that names none.
+    portal_configuration: Option<String>,
     /// Each webhook endpoint's signing secret, by endpoint id.
     secrets: HashMap<String, String>,
     /// Idempotency key → (the request's parameters, the answer).

@@ -1,6 +1,7 @@
 //! The hosted checkout page at a session's `url`: plain HTML (no script) showing the line
 //! items, the total and the e-mail, with two form buttons, "Pay" and "Decline". No key: it
-//! is the customer's browser that comes here.
+//! is the customer's browser that comes here. Also the frame, style and escaping the
+//! customer portal's page shares.
 
 use std::fmt::Write as _;
 
@@ -63,9 +64,10 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:34rem;margi
 padding:0 1rem;color:#1a1a1a}table{width:100%;border-collapse:collapse;margin:1rem 0}\
 th,td{padding:.4rem 0;text-align:left;border-bottom:1px solid #ddd}.amount{text-align:right}\
 .error{color:#b00020;font-weight:600}.note{color:#666;font-size:.9rem}form{display:inline}\
-button{font-size:1rem;padding:.5rem 1.5rem;margin:0 .5rem 0 0}";
+button{font-size:1rem;padding:.5rem 1.5rem;margin:0 .5rem 0 0}\
+input{font-size:1rem;width:5rem;margin:0 .5rem}section{margin:2rem 0}";
 
-fn document(title: &str, body: &str) -> String {
+pub(crate) fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -75,7 +77,7 @@ fn document(title: &str, body: &str) -> String {
     )
 }
 
-fn message(title: &str, text: &str) -> String {
+pub(crate) fn message(title: &str, text: &str) -> String {
     document(
         title,
         &format!("<h1>{}</h1>\n<p>{}</p>\n", escape(title), escape(text)),
@@ -181,7 +183,7 @@ fn money(amount: i64, currency: &str) -> String {
     format!("{sign}{}.{:02} {code}", amount / 100, amount % 100)
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,6 +1,6 @@
 //! The route table and the gate every call passes: Stripe's `/v1/...` (with a secret key),
-//! the hosted checkout page `/pay/...` (the customer's browser: no key) and the stand-in's
-//! own `/_standin/...` (no key).
+//! the hosted checkout page `/pay/...` and the customer portal `/portal/...` (the
+//! customer's browser: no key) and the stand-in's own `/_standin/...` (no key).
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
@@ -8,10 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::{billing, catalog, checkout, control, endpoints, page, payments, refuse, StandIn};
+use super::{
+    billing, catalog, checkout, control, endpoints, page, payments, portal, refuse, StandIn,
+};
 
 impl StandIn {
-    /// The router: Stripe's `/v1/...` endpoints, the checkout page and `/_standin/...`.
+    /// The router: Stripe's `/v1/...` endpoints, the checkout and portal pages and
+    /// `/_standin/...`.
     pub fn router(self) -> Router {
         Router::new()
             .merge(stripe_routes())
@@ -56,6 +59,7 @@ fn stripe_routes() -> Router<StandIn> {
                 .post(billing::update_subscription)
                 .delete(billing::cancel_subscription),
         )
+        .route("/v1/billing_portal/sessions", post(portal::create_session))
         .route("/v1/invoices", get(billing::list_invoices))
         .route("/v1/invoices/{id}", get(billing::retrieve_invoice))
         .route(
@@ -76,6 +80,19 @@ fn page_routes() -> Router<StandIn> {
         .route("/pay/{id}", get(page::show))
         .route("/pay/{id}/pay", post(page::pay))
         .route("/pay/{id}/decline", post(page::decline))
+        .route("/portal/{id}", get(portal::show))
+        .route(
+            "/portal/{id}/subscriptions/{sub}/cancel",
+            post(portal::cancel_at_period_end),
+        )
+        .route(
+            "/portal/{id}/subscriptions/{sub}/cancel-now",
+            post(portal::cancel_now),
+        )
+        .route(
+            "/portal/{id}/subscriptions/{sub}/items/{item}",
+            post(portal::update_quantity),
+        )
 }
 
 fn control_routes() -> Router<StandIn> {

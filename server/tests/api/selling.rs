@@ -250,6 +250,35 @@ both_engines! {
         assert_eq!(shop.outbox("tessera.license.issued").await, 1);
     }
 
+    async fn a_failed_payment_marks_past_due_and_a_cancellation_lapses_without_renewing(shop: &Shop) {
+        let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
+        let (_, opened) = shop.checkout(&write, &pro_monthly(5)).await;
+        let session = opened["id"].as_str().unwrap().to_string();
+        shop.pay(opened["url"].as_str().unwrap()).await;
+        let license_id = shop.license_of(&write, &session).await;
+        let before = shop.app.backend.get_license(&license_id).await.unwrap();
+        let sub = shop.standin.object(&session).unwrap()["subscription"].as_str().unwrap().to_string();
+        let status = async || shop.app.backend.store().subscription_of(&license_id).await.unwrap().map(|s| s.status);
+        eventually("the subscription recorded", async || status().await).await;
+
+        shop.standin.fail_payment(&sub).unwrap();
+        eventually("past due", async || (status().await.as_deref() == Some("past_due")).then_some(())).await;
+        let after = shop.app.backend.get_license(&license_id).await.unwrap();
+        assert_eq!((after.expires_at, &after.token_sha256), (before.expires_at, &before.token_sha256), "an unpaid period renews nothing");
+        let trail = shop.app.backend.audit_trail(&Default::default(), None, 500).await.unwrap();
+        assert!(trail.iter().any(|r| r.action == tessera_backend::store::AuditAction::SubscriptionChanged && r.subject == license_id));
+
+        let cancelled = bare_client().delete(format!("{}v1/subscriptions/{sub}", shop.base)).bearer_auth("sk_test_shop").send().await.unwrap();
+        assert_eq!(cancelled.status(), 200);
+        eventually("cancelled", async || (status().await.as_deref() == Some("canceled")).then_some(())).await;
+        let deleted = shop.standin.events().into_iter().find(|e| e["type"] == "customer.subscription.deleted").unwrap();
+        let id = deleted["id"].as_str().unwrap().to_string();
+        let outcome = eventually("the deletion handled", async || shop.app.backend.store().stripe_event(&id).await.unwrap().map(|e| e.outcome)).await;
+        assert!(outcome.contains("lapses at its expiry"), "{outcome}");
+        let lapsing = shop.app.backend.get_license(&license_id).await.unwrap();
+        assert_eq!((lapsing.status, lapsing.expires_at), (before.status, before.expires_at), "it runs to its paid end");
+    }
+
     async fn the_first_invoice_issues_when_it_arrives_before_the_session(shop: &Shop) {
         let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
         let (_, opened) = shop.checkout(&write, &pro_monthly(5)).await;

@@ -4,6 +4,7 @@
 pub mod billing;
 pub mod checkout;
 pub mod payments;
+pub mod portal;
 
 use serde_json::{json, Map, Value};
 
