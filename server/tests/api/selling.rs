@@ -279,6 +279,29 @@ both_engines! {
         assert_eq!((lapsing.status, lapsing.expires_at), (before.status, before.expires_at), "it runs to its paid end");
     }
 
+    async fn a_coupon_discounts_the_first_payment_and_counts_a_redemption(shop: &Shop) {
+        let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
+        let mut body = pro_monthly(5);
+        body["coupon"] = json!("launch20");
+        let (status, opened) = shop.checkout(&write, &body).await;
+        assert_eq!(status, 201, "{opened}");
+        assert_eq!(opened["coupon"], "LAUNCH20");
+        let session = opened["id"].as_str().unwrap().to_string();
+        let created = shop.standin.object(&session).unwrap();
+        assert_eq!(created["amount_total"], 3920, "20 % off 49.00 at Stripe");
+        let again = shop.checkout(&write, &body).await;
+        assert_eq!(again.0, 201, "the Stripe coupon is made once and reused");
+        let made = shop.standin.requests().iter().filter(|r| *r == "POST /v1/coupons").count();
+        assert_eq!(made, 1);
+        shop.pay(opened["url"].as_str().unwrap()).await;
+        let license_id = shop.license_of(&write, &session).await;
+        let payment = &shop.app.backend.store().payments_of(&license_id).await.unwrap()[0];
+        assert_eq!(payment.amount, 3920);
+        let catalog = shop.app.backend.catalog().await.unwrap();
+        let coupon = catalog.coupons.iter().find(|c| c.spec.code == "LAUNCH20").unwrap();
+        assert_eq!(coupon.redemptions, 1, "one paid checkout, one redemption (the unpaid one counts nothing)");
+    }
+
     async fn the_first_invoice_issues_when_it_arrives_before_the_session(shop: &Shop) {
         let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
         let (_, opened) = shop.checkout(&write, &pro_monthly(5)).await;
