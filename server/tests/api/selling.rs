@@ -324,6 +324,27 @@ both_engines! {
         assert!(payments[0].charge_id.is_some());
     }
 
+    async fn concurrent_deliveries_and_status_calls_issue_one_license(shop: &Shop) {
+        let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
+        let (_, opened) = shop.checkout(&write, &pro_monthly(5)).await;
+        let session = opened["id"].as_str().unwrap().to_string();
+        shop.standin.hold();
+        shop.pay(opened["url"].as_str().unwrap()).await;
+        let completed = shop.standin.events().into_iter().find(|e| e["type"] == "checkout.session.completed").unwrap().to_string();
+        let signature = crate::stripe_support::stripe_node_sign(&[&completed], None).remove(0);
+        let path = format!("/api/v1/checkout-sessions/{session}");
+        let deliveries = (0..8).map(|_| shop.post_event(&completed, &signature));
+        let calls = (0..4).map(|_| shop.app.api_call(Method::GET, &path, &write, None));
+        let (delivered, asked) = tokio::join!(futures_util::future::join_all(deliveries), futures_util::future::join_all(calls));
+        assert!(delivered.iter().all(|(status, _)| *status == 200), "{delivered:?}");
+        assert!(asked.iter().all(|(status, _)| *status == 200), "{asked:?}");
+        assert!(delivered.iter().filter(|(_, a)| a["handled_now"] == true).count() <= 1, "{delivered:?}");
+        assert_eq!(shop.app.backend.count_licenses().await.unwrap(), 1);
+        let license_id = shop.license_of(&write, &session).await;
+        assert_eq!(shop.app.backend.store().payments_of(&license_id).await.unwrap().len(), 1);
+        assert_eq!(shop.outbox("tessera.license.issued").await, 1);
+    }
+
     async fn a_full_refund_ends_the_license_and_a_dispute_revokes_another(shop: &Shop) {
         let write = shop.app.api_token(&[Scope::LicensesWrite, Scope::LicensesRead]).await;
         let mut licenses = Vec::new();
