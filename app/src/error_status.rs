@@ -9,7 +9,9 @@ pub fn status_of(err: &Error) -> StatusCode {
     match err {
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) | Error::SeatLimit(_) | Error::CapReached(_) => StatusCode::CONFLICT,
+        Error::Conflict(_) | Error::SeatLimit(_) | Error::CapReached(_) | Error::Refused { .. } => {
+            StatusCode::CONFLICT
+        }
         Error::Signature(_) => StatusCode::BAD_REQUEST,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
         Error::Forbidden => StatusCode::FORBIDDEN,

@@ -14,12 +14,15 @@ use leptos_router::{path, SsrMode};
 
 use components::shell::AppShell;
 use pages::audit::AuditPageView;
+use pages::billing::BillingPage;
 use pages::licenses::{
     detail::LicenseDetailPage, issue_form::IssueFormPage, list::LicenseListPage,
 };
 use pages::marketplace::{MarketplacePage, MarketplacePluginPage};
+use pages::orgs::OrgsPage;
 use pages::payments::PaymentsPageView;
 use pages::products::ProductsPage;
+use pages::signin::{SignInLinkPage, SignInPage};
 use pages::webhooks::WebhooksPage;
 use pages::{account::AccountPage, license::LicensePage, users::UsersPage};
 use pages::{keys::KeysPage, login::LoginPage, not_found::NotFound, overview::OverviewPage};
@@ -56,6 +59,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin/link") view=SignInLinkPage ssr=SsrMode::Async/>
+                <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
@@ -63,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async/>
                     <Route path=path!("payments") view=PaymentsPageView ssr=SsrMode::Async/>
+                    <Route path=path!("orgs") view=OrgsPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPageView ssr=SsrMode::Async/>
                     <Route path=path!("license") view=LicensePage ssr=SsrMode::Async/>

@@ -31,6 +31,10 @@ pub enum Error {
     /// `cap_reached`; the message names the cap.
     #[error("{0}")]
     CapReached(String),
+    /// The request is refused for a reason with a name of its own (a trial already used,
+    /// a cooldown running): 409 with `code`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// A signed request whose signature does not hold (a Stripe webhook). Answers 400
     /// `invalid_signature`.
     #[error("invalid signature: {0}")]
@@ -52,6 +56,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::SeatLimit(refused) => refused.code(),
             Error::CapReached(_) => "cap_reached",
+            Error::Refused { code, .. } => code,
             Error::Signature(_) => "invalid_signature",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod commerce;
 pub mod config;
 pub mod crypto;
+pub mod customers;
 pub mod dashboard;
 pub mod error;
 pub mod events;

@@ -25,6 +25,9 @@ pub struct NewCheckout {
     /// Price id and quantity per line.
     pub items: Vec<(String, u64)>,
     pub customer_email: String,
+    /// The Stripe customer paying, when known (an org that bought before): the session and
+    /// its subscription belong to them rather than to a new customer made from the e-mail.
+    pub customer: Option<String>,
     pub client_reference_id: String,
     /// On the session and, for a subscription, on the subscription too.
     pub metadata: HashMap<String, String>,
@@ -151,11 +154,14 @@ impl Stripe {
         let mut request = CreateCheckoutSession::new()
             .mode(mode)
             .line_items(items)
-            .customer_email(new.customer_email.clone())
             .client_reference_id(new.client_reference_id.clone())
             .metadata(new.metadata.clone())
             .success_url(new.success_url.clone())
             .cancel_url(new.cancel_url.clone());
+        request = match &new.customer {
+            Some(customer) => request.customer(customer.clone()),
+            None => request.customer_email(new.customer_email.clone()),
+        };
         if new.recurring {
             let mut data = CreateCheckoutSessionSubscriptionData::new();
             data.metadata = Some(new.metadata.clone());

@@ -61,6 +61,12 @@ const NAV: &[NavItem] = &[
         surface: Surface::Vendor,
     },
     NavItem {
+        href: "/orgs",
+        label: "Orgs",
+        min_role: Role::Operator,
+        surface: Surface::Vendor,
+    },
+    NavItem {
         href: "/products",
         label: "Products",
         min_role: Role::Sysadmin,

@@ -53,3 +53,24 @@ pub(crate) fn map_error(err: Error) -> ServerFnError {
     }
     ServerFnError::new(format!("{}: {err}", err.code()))
 }
+
+/// The backend and the signed-in customer; 401 for anyone else (staff included: a Studio
+/// role is no membership of a customer's org).
+pub(crate) fn customer(
+) -> Result<(Backend, tessera_backend::customers::CustomerUser), ServerFnError> {
+    let backend = use_context::<Backend>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no backend in context"))?;
+    let customer = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<tessera_backend::customers::CustomerUser>()
+            .cloned()
+    });
+    match customer {
+        Some(customer) => Ok((backend, customer)),
+        None => {
+            set_status(StatusCode::UNAUTHORIZED);
+            Err(ServerFnError::new("unauthorized: sign in at /signin first"))
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! one backend use case and maps its error.
 
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod dashboard;
 #[cfg(feature = "ssr")]

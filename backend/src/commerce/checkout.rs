@@ -13,7 +13,7 @@ use tessera_stripe::NewCheckout;
 use super::choice::{choose, refuse, stripe_coupon, url, Chosen};
 use crate::catalog::{Plan, Product};
 use crate::licenses::request::MAX_COMPANY;
-use crate::store::{AuditAction, AuditEvent, CheckoutRow};
+use crate::store::{AuditAction, AuditEvent, CheckoutRow, OrgRow};
 use crate::{now, Backend, Error, Result};
 
 /// How long Stripe keeps a checkout session open: a pending checkout younger than this still
@@ -61,6 +61,17 @@ pub struct CheckoutView {
 impl Backend {
     /// Opens a hosted Stripe Checkout for `input`; answers where the customer pays.
     pub async fn start_checkout(&self, input: &CheckoutInput, actor: &str) -> Result<CheckoutView> {
+        self.open_checkout(input, actor, None).await
+    }
+
+    /// Opens a checkout, for `org` when a signed-in customer buys for it: the session is
+    /// then its Stripe customer's, and the license its.
+    pub(crate) async fn open_checkout(
+        &self,
+        input: &CheckoutInput,
+        actor: &str,
+        org: Option<&OrgRow>,
+    ) -> Result<CheckoutView> {
         let stripe = self.stripe()?;
         let company = input.company.trim();
         if company.is_empty() || company.chars().count() > MAX_COMPANY {
@@ -115,6 +126,7 @@ impl Backend {
                 recurring: plan.spec.interval != BillingInterval::Once,
                 items,
                 customer_email: email.as_ref().to_string(),
+                customer: org.and_then(|o| o.stripe_customer_id.clone()),
                 client_reference_id: reference.clone(),
                 metadata,
                 coupon,
@@ -147,6 +159,7 @@ impl Backend {
             created_by: actor.to_string(),
             created_at: at,
             completed_at: None,
+            org_id: org.map(|o| o.id.clone()),
         };
         let audit = AuditEvent {
             at,
@@ -156,6 +169,7 @@ impl Backend {
             detail: serde_json::json!({
                 "product": product.spec.slug, "plan": plan.spec.lookup_key, "seats": row.seats,
                 "coupon": row.coupon_code, "company": row.company, "email": row.email,
+                "org": row.org_id,
             }),
         };
         self.store.insert_checkout(&row, &audit).await?;

@@ -31,6 +31,8 @@ pub(crate) struct Paid {
     pub currency: String,
     pub charge: Option<String>,
     pub payment_intent: Option<String>,
+    /// The Stripe customer who paid, when the event or session names one.
+    pub customer: Option<String>,
 }
 
 /// What fulfilling did.
@@ -202,6 +204,7 @@ impl Backend {
             currency: session.currency.clone().unwrap_or_default(),
             charge: None,
             payment_intent: session.payment_intent.clone(),
+            customer: session.customer.clone(),
         })
     }
 
@@ -233,6 +236,7 @@ impl Backend {
         let req = purchase(product, plan, seats, checkout, period_end)?;
         let at = now();
         let (license, claims, token) = self.sign_new(&req, at).await?;
+        let org = self.org_for_checkout(checkout, paid, &license.id).await?;
         let details = serde_json::json!({
             "checkout": checkout.id, "plan": plan.spec.lookup_key, "seats": seats,
             "amount": paid.amount, "currency": paid.currency,
@@ -241,7 +245,7 @@ impl Backend {
             e.outcome = format!("issued license {}", license.id);
             e
         });
-        let write = CommerceWrite {
+        let mut write = CommerceWrite {
             event,
             checkout: Some((checkout.id.clone(), license.id.clone())),
             subscription: paid.subscription.as_ref().map(|s| {
@@ -255,6 +259,7 @@ impl Backend {
             }),
             payment: Some(payment_row(paid, &license)),
             coupon_redeemed: checkout.coupon_code.clone(),
+            org: Some(org),
             audits: vec![AuditEvent {
                 at,
                 actor: STRIPE_ACTOR.into(),
@@ -272,6 +277,11 @@ impl Backend {
             license: LicenseWrite::Insert(license.clone()),
             payment_change: None,
         };
+        if let Some(new) = write.org.as_ref().and_then(|o| o.create.as_ref()) {
+            write
+                .audits
+                .push(crate::customers::org_created(new, STRIPE_ACTOR));
+        }
         if self.store.apply_commerce(&write).await? == Applied::AlreadyDone {
             return Ok(Fulfilled::AlreadyDone);
         }

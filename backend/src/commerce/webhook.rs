@@ -134,6 +134,7 @@ impl Backend {
                             currency: o["currency"].as_str().unwrap_or_default().into(),
                             charge: id_at(o, "charge"),
                             payment_intent: id_at(o, "payment_intent"),
+                            customer: id_at(o, "customer"),
                         });
                         self.on_subscription(event, &sub, paid).await?
                     }

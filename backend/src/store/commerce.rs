@@ -48,7 +48,7 @@ pub trait CommerceStore {
 
 const CHECKOUT_COLUMNS: &str =
     "id, reference, product_id, plan_id, seats, coupon_code, domains, company, \
-    email, url, status, license_id, created_by, created_at, completed_at";
+    email, url, status, license_id, created_by, created_at, completed_at, org_id";
 const SUBSCRIPTION_COLUMNS: &str = "id, license_id, checkout_id, customer_id, status, \
     lookup_key, seats, current_period_end, cancel_at_period_end, ended_at, updated_at";
 const PAYMENT_COLUMNS: &str = "id, license_id, source, charge_id, payment_intent_id, amount, \
@@ -80,12 +80,15 @@ where
     for<'r> SubscriptionRow: sqlx::FromRow<'r, DB::Row>,
     for<'r> PaymentRow: sqlx::FromRow<'r, DB::Row>,
     for<'r> StripeEventRow: sqlx::FromRow<'r, DB::Row>,
+    for<'q> tessera_license::vocab::OrgRole: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> super::OrgRow: sqlx::FromRow<'r, DB::Row>,
 {
     async fn insert_checkout(&self, c: &CheckoutRow, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO checkouts ({CHECKOUT_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&c.id)
         .bind(&c.reference)
@@ -102,6 +105,7 @@ where
         .bind(&c.created_by)
         .bind(c.created_at)
         .bind(c.completed_at)
+        .bind(&c.org_id)
         .execute(&mut *tx)
         .await
         .map_err(|e| super::conflict_or(e, &format!("checkout {}", c.id)))?;
@@ -259,6 +263,9 @@ where
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound(format!("payment {}", c.id)));
             }
+        }
+        if let Some(link) = &w.org {
+            Self::link_org_in(&mut tx, link, w.audits.first().map_or(0, |a| a.at)).await?;
         }
         if let Some(code) = &w.coupon_redeemed {
             sqlx::query("UPDATE coupons SET redemptions = redemptions + 1 WHERE code = $1")

@@ -25,6 +25,9 @@ pub struct CheckoutRow {
     pub created_by: String,
     pub created_at: i64,
     pub completed_at: Option<i64>,
+    /// The org buying, when a signed-in customer started it; otherwise found or made when
+    /// it is paid.
+    pub org_id: Option<String>,
 }
 
 /// A Stripe subscription and the license it pays for.
@@ -116,6 +119,8 @@ pub struct CommerceWrite {
     pub payment_change: Option<PaymentChange>,
     /// A coupon code redeemed once more.
     pub coupon_redeemed: Option<String>,
+    /// The org the issued license belongs to.
+    pub org: Option<super::OrgLink>,
     pub audits: Vec<AuditEvent>,
     pub events: Vec<OutboxEvent>,
 }

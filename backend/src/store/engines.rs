@@ -131,10 +131,10 @@ impl Engine for PostgresStore {
 mod tests {
     use tessera_license::vocab::{
         AnomalyKind, AuditAction, BillingInterval, CheckoutStatus, DeliveryStatus, KeyStatus,
-        LicenseKind, LicenseStatus, PaymentStatus, Role, SupersedeReason, Tier,
+        LicenseKind, LicenseStatus, OrgRole, PaymentStatus, Role, SupersedeReason, Tier,
     };
 
-    const SQLITE: [&str; 7] = [
+    const SQLITE: [&str; 8] = [
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../migrations/sqlite/0003_trust.sql"),
         include_str!("../../../migrations/sqlite/0004_vocabulary.sql"),
@@ -142,8 +142,9 @@ mod tests {
         include_str!("../../../migrations/sqlite/0007_webhooks.sql"),
         include_str!("../../../migrations/sqlite/0008_catalog.sql"),
         include_str!("../../../migrations/sqlite/0009_commerce.sql"),
+        include_str!("../../../migrations/sqlite/0010_customers.sql"),
     ];
-    const POSTGRES: [&str; 7] = [
+    const POSTGRES: [&str; 8] = [
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
         include_str!("../../../migrations/postgres/0003_trust.sql"),
         include_str!("../../../migrations/postgres/0004_vocabulary.sql"),
@@ -151,6 +152,7 @@ mod tests {
         include_str!("../../../migrations/postgres/0007_webhooks.sql"),
         include_str!("../../../migrations/postgres/0008_catalog.sql"),
         include_str!("../../../migrations/postgres/0009_commerce.sql"),
+        include_str!("../../../migrations/postgres/0010_customers.sql"),
     ];
 
     /// The words of every `<column> IN (...)` or `<column> NOT IN (...)` in `sql`, sorted.
@@ -192,6 +194,7 @@ mod tests {
             ("billing_interval", sorted(BillingInterval::spellings())),
             ("status", sorted(CheckoutStatus::spellings())),
             ("status", sorted(PaymentStatus::spellings())),
+            ("role", sorted(OrgRole::spellings())),
         ];
         for (engine, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
             let sql = files.concat();

@@ -18,10 +18,13 @@ mod license_query;
 mod license_record;
 mod license_tx;
 mod licenses;
+mod org_rows;
+mod orgs;
 mod outbox;
 mod payments;
 mod seats;
 mod superseded;
+mod trials;
 mod users;
 mod webhooks;
 
@@ -49,16 +52,22 @@ pub use keys::KeyStore;
 pub use licenses::{
     LicenseCursor, LicensePage, LicenseQuery, LicenseStanding, LicenseStore, WeekCount, COUNT_CAP,
 };
+pub use org_rows::{
+    CustomerRow, LinkRefusal, MemberRow, MembershipRow, NewOrg, OrgLink, OrgRow, OrgSummaryRow,
+    SignInLinkRow, TrialRow,
+};
+pub use orgs::OrgStore;
 pub use outbox::{OutboxBacklog, OutboxEvent, OutboxRow, OutboxStore};
 pub use payments::{PaymentQuery, PaymentStore, PaymentTotal};
 pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
+pub use trials::TrialStore;
 pub use users::{AccountChange, UserStore};
 pub use webhooks::{Attempt, DeliveryRow, DueDelivery, EndpointRow, WebhookStore};
 
 pub use tessera_license::vocab::{
     AnomalyKind, AuditAction, CheckoutStatus, Freshness, KeyStatus, LicenseSort, LicenseStatus,
-    PaymentStatus, Role, StatusFilter, SupersedeReason, SupportFilter,
+    OrgRole, PaymentStatus, Role, StatusFilter, SupersedeReason, SupportFilter,
 };
 use tessera_license::vocab::{LicenseKind, Tier};
 use tessera_license::Claims;
@@ -211,6 +220,8 @@ pub trait Store:
     + CatalogStore
     + CommerceStore
     + PaymentStore
+    + OrgStore
+    + TrialStore
 {
 }
 
@@ -230,6 +241,8 @@ impl<T> Store for T where
         + CatalogStore
         + CommerceStore
         + PaymentStore
+        + OrgStore
+        + TrialStore
 {
 }
 

@@ -378,6 +378,24 @@ vocabulary!(
         LicenseRefunded = "license.refunded",
         /// A license's subscription changed at Stripe (past due, cancelled, lapsed, back).
         SubscriptionChanged = "subscription.changed",
+        /// A customer org was created (by staff, a checkout or the trial API).
+        OrgCreated = "org.created",
+        /// Someone was added to an org, or their role in it changed.
+        OrgMemberAdded = "org.member_added",
+        /// Someone was removed from an org.
+        OrgMemberRemoved = "org.member_removed",
+        /// An org started a free trial of a product.
+        TrialStarted = "trial.started",
+    }
+);
+
+vocabulary!(
+    /// What a member of a customer org may do there.
+    OrgRole, "org role", {
+        /// Reads the org's plan, licenses and invoices.
+        Member = member,
+        /// Also buys, changes plans, manages billing and members.
+        Owner = owner,
     }
 );
 

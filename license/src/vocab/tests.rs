@@ -29,6 +29,7 @@ fn every_word_reads_back_from_its_spelling_and_its_json() {
     round_trips(KeyStatus::ALL);
     round_trips(Role::ALL);
     round_trips(Scope::ALL);
+    round_trips(OrgRole::ALL);
     round_trips(AnomalyKind::ALL);
     round_trips(SupersedeReason::ALL);
     round_trips(AuditAction::ALL);

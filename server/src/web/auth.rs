@@ -27,14 +27,18 @@ use super::{AppState, ClientIp};
 
 /// Name of the session cookie over plain http (`__Host-tessera_session` over https).
 pub const SESSION_COOKIE: &str = "tessera_session";
-/// Name of the sign-in form's cookie over plain http (`__Host-tessera_csrf` over https).
+/// Name of the sign-in form's cookie over plain http (`__Host-tessera_csrf` over https). A
+/// customer's sign-in link is bound to this browser cookie too.
 pub const FORM_COOKIE: &str = "tessera_csrf";
+/// Name of a customer's session cookie over plain http (`__Host-tessera_customer` over https).
+pub const CUSTOMER_COOKIE: &str = "tessera_customer";
 /// Largest form body read to check its token (the API's own limit).
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// Paths anyone may open without signing in.
 const PUBLIC_PREFIXES: &[&str] = &[
     "/login",
+    "/signin",
     "/auth/",
     "/healthz",
     "/metrics",
@@ -45,12 +49,12 @@ const PUBLIC_PREFIXES: &[&str] = &[
 ];
 
 /// The cookies' names and attributes, fixed by the public URL.
-struct Cookies {
+pub(super) struct Cookies {
     secure: bool,
 }
 
 impl Cookies {
-    fn of(state: &AppState) -> Self {
+    pub(super) fn of(state: &AppState) -> Self {
         Self {
             secure: state.backend.config().public_url.starts_with("https://"),
         }
@@ -64,7 +68,7 @@ impl Cookies {
         }
     }
 
-    fn read(&self, headers: &HeaderMap, base: &str) -> Option<String> {
+    pub(super) fn read(&self, headers: &HeaderMap, base: &str) -> Option<String> {
         let name = self.name(base);
         headers
             .get_all(COOKIE)
@@ -77,7 +81,7 @@ impl Cookies {
     }
 
     /// `Max-Age` `None` makes a cookie that ends with the browser session.
-    fn header(&self, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    pub(super) fn header(&self, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let age = max_age
             .map(|a| format!("; Max-Age={a}"))
@@ -116,12 +120,38 @@ pub async fn session_layer(
             Err(err) => tracing::error!(error = %err, "session lookup failed"),
         }
     }
+    let customer_session = cookies.read(request.headers(), CUSTOMER_COOKIE);
+    let mut customer_in = false;
+    if let (false, Some(cookie)) = (signed_in, &customer_session) {
+        match state.backend.customer_session(cookie).await {
+            Ok(Some(customer)) => {
+                request.extensions_mut().insert(customer);
+                request
+                    .extensions_mut()
+                    .insert(state.backend.form_token(cookie));
+                customer_in = true;
+            }
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = %err, "customer session lookup failed"),
+        }
+    }
     let path = request.uri().path().to_string();
     let public = PUBLIC_PREFIXES
         .iter()
         .any(|prefix| path.starts_with(prefix));
+    let billing = path == "/billing" || path.starts_with("/billing/");
     if !public && !signed_in {
-        return Redirect::to("/login").into_response();
+        // Customers reach `/billing` only; everyone else signs in first.
+        let to = if customer_in {
+            (!billing).then_some("/billing")
+        } else if billing {
+            Some("/signin")
+        } else {
+            Some("/login")
+        };
+        if let Some(to) = to {
+            return Redirect::to(to).into_response();
+        }
     }
     if must_change {
         if let Some(elsewhere) = must_change_first(&path) {
@@ -130,10 +160,10 @@ pub async fn session_layer(
     }
     let form_cookie = cookies.read(request.headers(), FORM_COOKIE);
     let mut new_form_cookie = None;
-    if !signed_in {
+    if !signed_in && !customer_in {
         let value = match form_cookie.clone() {
             Some(value) => value,
-            None if path == "/login" => {
+            None if path == "/login" || path == "/signin" => {
                 let fresh = state.backend.new_form_cookie();
                 new_form_cookie = Some(fresh.clone());
                 fresh
@@ -150,18 +180,22 @@ pub async fn session_layer(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if changes && (signed_in || path.starts_with("/auth/")) {
+    if changes && (signed_in || customer_in || path.starts_with("/auth/")) {
         if let Err(refused) = same_origin(&state, request.headers(), &path) {
             return *refused;
         }
         let bound_to = match path.as_str() {
-            "/auth/login" => form_cookie,
+            "/auth/login" | "/auth/signin-link" => form_cookie,
             _ if signed_in => session,
+            _ if customer_in => customer_session,
             _ => None,
         };
-        // Signing out without a session ends nothing: no token to ask for.
-        let nothing_to_end = path == "/auth/logout" && !signed_in;
-        if !nothing_to_end {
+        // Signing out without a session ends nothing: no token to ask for. A sign-in link
+        // carries its own proof instead: it works only with the cookie of the browser that
+        // asked for it (the page it is confirmed on may have been opened from another site,
+        // which a SameSite=Strict cookie does not follow, so it may have no form token).
+        let nothing_to_end = path == "/auth/logout" && !signed_in && !customer_in;
+        if !nothing_to_end && path != "/auth/signin" {
             request = match check_form_token(&state, request, bound_to.as_deref(), &path).await {
                 Ok(request) => request,
                 Err(refused) => return *refused,
@@ -346,7 +380,8 @@ pub async fn login(
     }
 }
 
-/// `POST /auth/logout`: ends the session and clears the cookie.
+/// `POST /auth/logout`: ends the session (a staff member's or a customer's) and clears the
+/// cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cookies = Cookies::of(&state);
     if let Some(cookie) = cookies.read(&headers, SESSION_COOKIE) {
@@ -354,12 +389,24 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             tracing::error!(error = %err, "sign-out failed");
         }
     }
-    let cleared = cookies.header(SESSION_COOKIE, "", Some(0));
-    (
-        [(SET_COOKIE, cleared)],
-        Redirect::to("/login?error=signed_out"),
-    )
-        .into_response()
+    let customer = cookies.read(&headers, CUSTOMER_COOKIE);
+    if let Some(cookie) = &customer {
+        if let Err(err) = state.backend.customer_logout(cookie).await {
+            tracing::error!(error = %err, "sign-out failed");
+        }
+    }
+    let back = if customer.is_some() {
+        "/signin?error=signed_out"
+    } else {
+        "/login?error=signed_out"
+    };
+    let mut response = Redirect::to(back).into_response();
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, cookies.header(SESSION_COOKIE, "", Some(0)));
+    if customer.is_some() {
+        headers.append(SET_COOKIE, cookies.header(CUSTOMER_COOKIE, "", Some(0)));
+    }
+    response
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use tessera_app::serverfns::licenses::FormOutcome;
 use tessera_app::serverfns::params::Param;
 use tessera_app::shell;
 use tessera_backend::auth::{AuthUser, FormToken, Role};
+use tessera_backend::customers::CustomerUser;
 use tessera_backend::licenses::lifecycle::Transfer;
 use tessera_backend::licenses::{IssueInput, IssueRequest, Issued};
 use tessera_backend::Error;
@@ -83,6 +84,9 @@ pub(super) async fn render(
     *request.headers_mut() = parts.headers.clone();
     if let Some(user) = parts.extensions.get::<AuthUser>() {
         request.extensions_mut().insert(user.clone());
+    }
+    if let Some(customer) = parts.extensions.get::<CustomerUser>() {
+        request.extensions_mut().insert(customer.clone());
     }
     if let Some(token) = parts.extensions.get::<FormToken>() {
         request.extensions_mut().insert(token.clone());

@@ -5,8 +5,10 @@ mod account_forms;
 mod airgap_forms;
 pub mod api;
 mod auth;
+mod billing_forms;
 mod catalog_forms;
 mod client_ip;
+mod customer_auth;
 mod error;
 mod forms;
 mod key_forms;
@@ -108,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(public::jwks))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/signin-link", post(customer_auth::request_link))
+        .route("/auth/signin", post(customer_auth::redeem))
+        .route("/billing", post(billing_forms::act))
+        .route("/orgs", post(billing_forms::orgs))
         .merge(api::router())
         .route("/licenses/new", post(forms::issue))
         .route("/licenses/{id}", post(airgap_forms::answer))

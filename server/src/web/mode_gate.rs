@@ -29,6 +29,11 @@ const VENDOR_ONLY: &[&str] = &[
     "/api/v1/checkout-sessions",
     "/api/v1/stripe",
     "/api/v1/payments",
+    "/api/v1/trials",
+    "/api/v1/groups",
+    "/billing",
+    "/orgs",
+    "/signin",
 ];
 
 /// Pages and API prefixes only a self-hosted install serves.
@@ -74,6 +79,10 @@ fn absent(path: &str, mode: &str) -> Response {
 pub async fn layer(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
     match state.backend.config().mode {
+        // A customer asking for a self-hosted install's license page is shown their billing.
+        Mode::Vendor if path == "/license" && request.method() == axum::http::Method::GET => {
+            Redirect::to("/billing").into_response()
+        }
         Mode::Vendor if SELF_HOST_ONLY.iter().any(|p| under(path, p)) => absent(path, "vendor"),
         Mode::SelfHost if VENDOR_ONLY.iter().any(|p| under(path, p)) => absent(path, "self-hosted"),
         // The vendor's overview has nothing to say on a self-hosted install.

@@ -3,6 +3,7 @@
 //! entitlement and seat API; described by `/api/openapi.json`.
 
 mod bearer;
+mod groups;
 mod heartbeat;
 mod licenses;
 mod openapi;
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/licenses/{id}/resend", post(licenses::resend))
         .route("/api/v1/licenses/{id}/renew", post(licenses::renew))
         .route("/api/v1/licenses/{id}/refund", post(licenses::refund))
+        .route("/api/v1/trials/{group}", post(groups::start_trial))
+        .route("/api/v1/groups/{group}/licenses", get(groups::licenses))
         .route("/api/v1/products", get(products::list))
         .route("/api/v1/products/{slug}", get(products::get))
         .route("/api/v1/checkout-sessions", post(stripe::create_checkout))

@@ -1,0 +1,105 @@
+use leptos::prelude::*;
+
+use super::BillingView;
+
+/// `/billing` for the org `org` (the customer's first when empty). `checkout` is the Stripe
+/// Checkout the customer just came back from: asked about until its license exists.
+#[server(prefix = "/api", endpoint = "billing_page")]
+pub async fn billing_page(
+    org: String,
+    checkout: Option<String>,
+) -> Result<BillingView, ServerFnError> {
+    use super::{BilledEntry, MemberEntry, Offer, OfferPlan, OrgChoice, Purchase};
+    use crate::serverfns::guard::{customer, map_error};
+    use tessera_backend::catalog::money;
+    use tessera_license::vocab::OrgRole;
+
+    let (backend, me) = customer()?;
+    let billing = backend.org_billing(&me, &org).await.map_err(map_error)?;
+    let purchase = match checkout.filter(|c| !c.is_empty()) {
+        Some(id) => {
+            let view = backend
+                .org_checkout_status(&me, &billing.org.slug, &id)
+                .await
+                .map_err(map_error)?;
+            Some(Purchase {
+                finished: view.license_id.is_some(),
+                license_id: view.license_id,
+            })
+        }
+        None => None,
+    };
+    let now = tessera_backend::now();
+    Ok(BillingView {
+        slug: billing.org.slug,
+        name: billing.org.name,
+        billing_email: billing.org.billing_email,
+        owner: billing.role == OrgRole::Owner,
+        email: me.email,
+        orgs: billing
+            .memberships
+            .into_iter()
+            .map(|m| OrgChoice {
+                slug: m.slug,
+                name: m.name,
+            })
+            .collect(),
+        past_due: billing.past_due,
+        licenses: billing
+            .licenses
+            .into_iter()
+            .map(|b| BilledEntry {
+                expired: b.license.expires_at.is_some_and(|exp| exp <= now),
+                id: b.license.id,
+                product: b.license.product,
+                plan: b.license.plan,
+                tier: b.license.tier,
+                kind: b.license.kind,
+                status: b.license.status,
+                seats: b.seats,
+                renews_at: b.renews_at,
+                lapses_at: b.lapses_at,
+                subscription: b.subscription.map(|s| s.status),
+                converted: b.trial.as_ref().is_some_and(|t| t.converted_at.is_some()),
+                trial: b.trial.is_some(),
+            })
+            .collect(),
+        members: billing
+            .members
+            .into_iter()
+            .map(|m| MemberEntry {
+                customer_id: m.customer_id,
+                email: m.email,
+                role: m.role,
+            })
+            .collect(),
+        offers: billing
+            .offers
+            .into_iter()
+            .map(|p| Offer {
+                slug: p.slug,
+                name: p.name,
+                trial_days: p.trial.map(|t| t.days),
+                domain_required: p.domain_required,
+                plans: p
+                    .plans
+                    .into_iter()
+                    .map(|l| OfferPlan {
+                        extra_seat: l.extra_seat_unit_amount.map(|a| money(a, &l.currency)),
+                        lookup_key: l.lookup_key,
+                        tier: l.tier,
+                        interval: l.interval,
+                        price: l.price,
+                        seats_included: l.seats_included,
+                    })
+                    .collect(),
+                coupons: p
+                    .coupons
+                    .into_iter()
+                    .map(|c| format!("{}: {}", c.code, c.discount))
+                    .collect(),
+            })
+            .collect(),
+        purchase,
+    })
+}

@@ -1,0 +1,165 @@
+//! What `/billing` shows an org's member: its licenses with their plan, seats, state and
+//! renewal or lapse date, whether a payment is being retried, its members, and what it may
+//! buy or trial. A member sees only orgs they are in; owners also change things.
+
+use tessera_license::vocab::{LicenseKind, LicenseStatus, OrgRole};
+
+use super::{CustomerUser, Membership};
+use crate::catalog::StoreProduct;
+use crate::store::{LicenseRow, MemberRow, OrgRow, SubscriptionRow, TrialRow};
+use crate::{now, Backend, Error, Result};
+
+/// Stripe's subscription states in which a payment is being retried.
+const RETRYING: [&str; 2] = ["past_due", "unpaid"];
+
+/// One of the org's licenses, as its members see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilledLicense {
+    pub license: LicenseRow,
+    /// Seats the license grants (the largest pool or role count of its plugins).
+    pub seats: u32,
+    pub subscription: Option<SubscriptionRow>,
+    /// The trial it came from, if it is a trial.
+    pub trial: Option<TrialRow>,
+    /// When Stripe charges next (a subscription that is not ending).
+    pub renews_at: Option<i64>,
+    /// When it stops: a cancelled subscription's paid end, a trial's end, an expiry.
+    pub lapses_at: Option<i64>,
+}
+
+/// `/billing` for one org.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgBilling {
+    pub org: OrgRow,
+    pub role: OrgRole,
+    /// Every org the customer is in (to switch between them).
+    pub memberships: Vec<Membership>,
+    pub licenses: Vec<BilledLicense>,
+    /// A subscription's payment failed and Stripe is retrying it.
+    pub past_due: bool,
+    pub members: Vec<MemberRow>,
+    /// What the org may buy, and trial where a product offers it.
+    pub offers: Vec<StoreProduct>,
+}
+
+/// Seats a license grants: the largest of its plugins' pools and role counts.
+fn seats_of(license: &LicenseRow) -> u32 {
+    license
+        .claims
+        .lic
+        .seats
+        .values()
+        .map(|grant| {
+            grant
+                .pool
+                .unwrap_or(0)
+                .max(grant.roles.values().copied().max().unwrap_or(0))
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn billed(
+    license: LicenseRow,
+    subscriptions: &[SubscriptionRow],
+    trials: &[TrialRow],
+) -> BilledLicense {
+    let subscription = subscriptions
+        .iter()
+        .find(|s| s.license_id == license.id)
+        .cloned();
+    let trial = trials.iter().find(|t| t.license_id == license.id).cloned();
+    let ended = license.status != LicenseStatus::Active;
+    let (renews_at, lapses_at) = match &subscription {
+        _ if ended => (None, None),
+        Some(s) if s.ended_at.is_some() || s.status == "canceled" => {
+            (None, license.expires_at.or(s.ended_at))
+        }
+        Some(s) if s.cancel_at_period_end != 0 => {
+            (None, s.current_period_end.or(license.expires_at))
+        }
+        Some(s) => (s.current_period_end.or(license.expires_at), None),
+        None if license.kind == LicenseKind::Perpetual => (None, None),
+        None => (None, license.expires_at),
+    };
+    BilledLicense {
+        seats: seats_of(&license),
+        license,
+        subscription,
+        trial,
+        renews_at,
+        lapses_at,
+    }
+}
+
+impl Backend {
+    /// `/billing` for the org `slug` (the customer's first org when empty).
+    pub async fn org_billing(&self, by: &CustomerUser, slug: &str) -> Result<OrgBilling> {
+        self.vendor_only()?;
+        let membership = by.member_of(slug, OrgRole::Member)?;
+        let org = self
+            .store
+            .org(&membership.org_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let at = now();
+        let subscriptions = self.store.org_subscriptions(&org.id).await?;
+        let trials = self.store.org_trials(&org.id).await?;
+        let licenses: Vec<BilledLicense> = self
+            .store
+            .org_licenses(&org.id)
+            .await?
+            .into_iter()
+            .map(|l| billed(l, &subscriptions, &trials))
+            .collect();
+        let past_due = licenses.iter().any(|l| {
+            l.license.status == LicenseStatus::Active
+                && l.subscription
+                    .as_ref()
+                    .is_some_and(|s| RETRYING.contains(&s.status.as_str()))
+        });
+        let offers = self.catalog().await?.storefront(at);
+        Ok(OrgBilling {
+            role: membership.role,
+            memberships: by.memberships.clone(),
+            members: self.store.org_members(&org.id).await?,
+            org,
+            licenses,
+            past_due,
+            offers,
+        })
+    }
+
+    /// An org member asks for a license's token again: it is signed afresh and e-mailed to
+    /// the license's holder (the owner who bought it), never shown on the page.
+    pub async fn resend_org_license(
+        &self,
+        by: &CustomerUser,
+        slug: &str,
+        license_id: &str,
+    ) -> Result<LicenseRow> {
+        let membership = by.member_of(slug, OrgRole::Member)?;
+        let owned = self
+            .store
+            .org_licenses(&membership.org_id)
+            .await?
+            .into_iter()
+            .any(|l| l.id == license_id);
+        if !owned {
+            return Err(Error::NotFound(format!("license {license_id}")));
+        }
+        let issued = self.resend_license(license_id, &by.email).await?;
+        if let Some(failed) = issued.mail_error {
+            return Err(Error::Internal(anyhow::anyhow!(failed)));
+        }
+        Ok(issued.license)
+    }
+
+    /// The group `slug`'s licenses (the internal API).
+    pub async fn group_licenses(&self, slug: &str) -> Result<(OrgRow, Vec<LicenseRow>)> {
+        self.vendor_only()?;
+        let org = self.org_named(slug).await?;
+        let licenses = self.store.org_licenses(&org.id).await?;
+        Ok((org, licenses))
+    }
+}
