@@ -61,6 +61,7 @@ async fn paid_checkouts(backend: &Backend, n: u64, round: u64) -> Vec<(String, S
             created_by: "bench".into(),
             created_at: tessera_backend::now(),
             completed_at: None,
+            org_id: None,
         };
         let audit = AuditEvent {
             at: row.created_at,

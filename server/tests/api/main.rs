@@ -5,6 +5,8 @@ mod authz;
 mod authz_table;
 mod catalog;
 mod csrf;
+mod customers;
+mod customers_support;
 mod forms;
 mod helpers;
 mod hostile;

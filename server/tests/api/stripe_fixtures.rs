@@ -139,7 +139,7 @@ both_engines! {
         let checkout = CheckoutRow { id: session.into(), reference: "chk_fixture".into(), product_id: chat.id.clone(),
             plan_id: plan.id.clone(), seats: 5, coupon_code: None, domains: "localhost".into(), company: "Pay Rails Inc".into(),
             email: "rails@example.com".into(), url: String::new(), status: CheckoutStatus::Pending, license_id: None,
-            created_by: "test".into(), created_at: 1, completed_at: None };
+            created_by: "test".into(), created_at: 1, completed_at: None, org_id: None };
         let audit = AuditEvent { at: 1, actor: "test".into(), action: AuditAction::CheckoutCreated, subject: session.into(), detail: json!({}) };
         shop.app.backend.store().insert_checkout(&checkout, &audit).await.unwrap();
         let mut active = template.clone();

@@ -1,5 +1,8 @@
 //! Test support: a fresh, empty database per test on SQLite or PostgreSQL, removed afterwards.
 
+mod smtp;
+pub use smtp::{unfold, SmtpServer};
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
