@@ -8,7 +8,7 @@ use tessera_license::vocab::LicenseStatus;
 use crate::helpers::{client, TestApp};
 use tessera_backend::both_engines;
 
-pub(crate) use crate::authz_table::{Body, Min, BEARER_ONLY, FORM, JSON, ROUTES};
+pub(crate) use crate::authz_table::{Body, Min, BEARER_ONLY, CUSTOMER_ONLY, FORM, JSON, ROUTES};
 
 fn allowed(min: Min, role: Option<Role>) -> bool {
     match (min, role) {
@@ -85,6 +85,18 @@ pub(crate) async fn check_table(
             }
         }
     }
+    for (method, path, body) in CUSTOMER_ONLY {
+        for (role, cookie) in &cookies {
+            let (status, location) = call(app, method, path, *body, cookie.as_deref()).await;
+            let refused =
+                matches!(status, 401 | 403) || ["/login", "/signin"].contains(&location.as_str());
+            if !refused {
+                wrong.push(format!(
+                    "{method} {path} (customers only) as {role:?}: {status} {location}"
+                ));
+            }
+        }
+    }
     for (method, path, body) in bearer_only {
         for (role, cookie) in &cookies {
             let (status, _) = call(app, method, path, *body, cookie.as_deref()).await;
@@ -141,7 +153,8 @@ fn the_table_covers_every_server_function() {
     assert!(!registered.is_empty());
     for path in registered {
         assert!(
-            ROUTES.iter().any(|(_, p, _, _)| *p == path),
+            ROUTES.iter().any(|(_, p, _, _)| *p == path)
+                || CUSTOMER_ONLY.iter().any(|(_, p, _)| *p == path),
             "server function {path} is missing from the table"
         );
     }

@@ -17,6 +17,21 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
     ("GET", "/healthz", None, None),
     ("GET", "/.well-known/jwks.json", None, None),
     ("GET", "/login", None, None),
+    ("GET", "/signin", None, None),
+    ("GET", "/signin/link?token=x", None, None),
+    ("GET", "/orgs", None, Some(Role::Operator)),
+    (
+        "POST",
+        "/orgs",
+        Some((FORM, "action=create&name=&owner=")),
+        Some(Role::Operator),
+    ),
+    (
+        "POST",
+        "/api/org_list",
+        Some((FORM, "")),
+        Some(Role::Operator),
+    ),
     ("GET", "/api/openapi.json", None, None),
     ("GET", "/api/docs", None, None),
     ("GET", "/api/v1/products", None, None),
@@ -251,7 +266,21 @@ pub(crate) const ROUTES: &[(&str, &str, Body, Min)] = &[
 ];
 
 /// The internal API takes bearer tokens only: a session cookie of any role is not enough.
+/// Routes for a signed-in customer only: anonymous callers and every Studio role are refused
+/// (`orgs.rs` checks one org against another).
+pub(crate) const CUSTOMER_ONLY: &[(&str, &str, Body)] = &[
+    ("GET", "/billing", None),
+    (
+        "POST",
+        "/billing",
+        Some((FORM, "action=resend&org=&license=lic_missing")),
+    ),
+    ("POST", "/api/billing_page", Some((FORM, "org="))),
+];
+
 pub(crate) const BEARER_ONLY: &[(&str, &str, Body)] = &[
+    ("POST", "/api/v1/trials/acme", Some((JSON, "{}"))),
+    ("GET", "/api/v1/groups/acme/licenses", None),
     ("GET", "/api/v1/licenses?email=a@example.com", None),
     ("POST", "/api/v1/licenses", Some((JSON, "{}"))),
     ("GET", "/api/v1/licenses/lic_missing", None),

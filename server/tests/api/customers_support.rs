@@ -129,3 +129,45 @@ pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> (u16, String
         None => (status, answer.text().await.unwrap()),
     }
 }
+
+const PYJWT_VERIFY: &str = r#"
+import json, sys, jwt
+jwks = json.loads(sys.stdin.read())
+token, audience = sys.argv[1], sys.argv[2]
+kid = jwt.get_unverified_header(token)["kid"]
+key = jwt.PyJWKSet.from_dict(jwks)[kid]
+print(json.dumps(jwt.decode(token, key=key, algorithms=["EdDSA"], audience=audience)))
+"#;
+
+/// `token`'s claims as PyJWT reads them, verified against the server's JWKS for `audience`.
+pub(crate) async fn pyjwt_decode(app: &TestApp, token: &str, audience: &str) -> serde_json::Value {
+    use std::io::Write as _;
+    let jwks = client()
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", PYJWT_VERIFY, token, audience])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(jwks.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "PyJWT refused the token (`make test` installs PyJWT):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
