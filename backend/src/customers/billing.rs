@@ -75,8 +75,9 @@ fn billed(
         Some(s) if s.ended_at.is_some() || s.status == "canceled" => {
             (None, license.expires_at.or(s.ended_at))
         }
+        // It runs to what was paid for, whatever period Stripe has moved on to.
         Some(s) if s.cancel_at_period_end != 0 => {
-            (None, s.current_period_end.or(license.expires_at))
+            (None, license.expires_at.or(s.current_period_end))
         }
         Some(s) => (s.current_period_end.or(license.expires_at), None),
         None if license.kind == LicenseKind::Perpetual => (None, None),

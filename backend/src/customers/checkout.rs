@@ -99,8 +99,15 @@ impl Backend {
                 return Ok(link(org.id, None));
             }
         }
-        let slug = self.free_slug(&slug_of(&checkout.company)).await?;
         let owner = checkout.email.to_lowercase();
+        // The same buyer buying again for the same company: the org they have.
+        let base = slug_of(&checkout.company);
+        if let Some(org) = self.store.org_by_slug(&base).await? {
+            if org.billing_email == owner && org.name == checkout.company {
+                return Ok(link(org.id, None));
+            }
+        }
+        let slug = self.free_slug(&base).await?;
         let new = new_org(
             &checkout.company,
             slug,

@@ -3,6 +3,7 @@
 mod accounts;
 mod authz;
 mod authz_table;
+mod billing_purchase;
 mod catalog;
 mod csrf;
 mod customers;

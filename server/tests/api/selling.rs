@@ -37,7 +37,7 @@ impl Shop {
     }
 
     /// Opens the hosted page and presses "Pay" as a browser would; answers where it went.
-    async fn pay(&self, url: &str) -> String {
+    pub(crate) async fn pay(&self, url: &str) -> String {
         let page = bare_client().get(url).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();

@@ -15,11 +15,11 @@ pub async fn billing_page(
     use tessera_license::vocab::OrgRole;
 
     let (backend, me) = customer()?;
-    let billing = backend.org_billing(&me, &org).await.map_err(map_error)?;
+    // Asked first: the status call may issue the license the page then lists.
     let purchase = match checkout.filter(|c| !c.is_empty()) {
         Some(id) => {
             let view = backend
-                .org_checkout_status(&me, &billing.org.slug, &id)
+                .org_checkout_status(&me, &org, &id)
                 .await
                 .map_err(map_error)?;
             Some(Purchase {
@@ -29,6 +29,7 @@ pub async fn billing_page(
         }
         None => None,
     };
+    let billing = backend.org_billing(&me, &org).await.map_err(map_error)?;
     let now = tessera_backend::now();
     Ok(BillingView {
         slug: billing.org.slug,

@@ -8,6 +8,7 @@ mod heartbeat;
 mod licenses;
 mod openapi;
 mod openapi_commerce;
+mod openapi_groups;
 mod products;
 mod selfhost;
 mod stripe;

@@ -153,7 +153,11 @@ fn schemas() -> Value {
             "email": { "type": "string" }, "company": { "type": "string" }, "tax_id": { "type": "string" },
             "confirm_revocation": { "type": "boolean" }, "confirm_new_owner": { "type": "boolean" } } },
     });
-    for extra in [catalog_schemas(), super::openapi_commerce::schemas()] {
+    for extra in [
+        catalog_schemas(),
+        super::openapi_commerce::schemas(),
+        super::openapi_groups::schemas(),
+    ] {
         if let (Some(all), Value::Object(extra)) = (schemas.as_object_mut(), extra) {
             all.extend(extra);
         }
@@ -198,11 +202,13 @@ pub fn spec_for(mode: tessera_backend::config::Mode) -> Value {
 /// The document, every path of both modes.
 pub fn spec() -> Value {
     let mut spec = core_spec();
-    if let (Some(paths), Value::Object(extra)) = (
-        spec["paths"].as_object_mut(),
+    for extra in [
         super::openapi_commerce::paths(),
-    ) {
-        paths.extend(extra);
+        super::openapi_groups::paths(),
+    ] {
+        if let (Some(paths), Value::Object(extra)) = (spec["paths"].as_object_mut(), extra) {
+            paths.extend(extra);
+        }
     }
     spec
 }
