@@ -4,7 +4,6 @@
 //! cancellation the lapse date. A storefront's purchase makes an org for its buyer.
 
 use serde_json::json;
-use tessera_backend::store::{OrgStore as _, TrialStore as _};
 use tessera_license::vocab::{LicenseKind, LicenseStatus, Scope};
 
 use crate::customers_support::{customer_cookie, get, org};

@@ -108,7 +108,7 @@ both_engines! {
         assert_eq!(get(app, "/license", &customer).await, (303, "/billing".to_string()));
         // Every page, form, server function and API route of the Studio refuses them.
         let mut wrong = Vec::new();
-        for (method, path, body, min) in ROUTES.iter().filter(|r| r.3.is_some()) {
+        for (method, path, body, _) in ROUTES.iter().filter(|r| r.3.is_some()) {
             let (status, location) = call_from(app, method, path, *body, Some(&customer), ORIGIN).await;
             let refused = matches!(status, 401 | 403) || ["/login", "/billing"].contains(&location.as_str());
             if !refused {

@@ -41,7 +41,7 @@ fn dates(l: &BilledEntry) -> String {
     }
 }
 
-fn license_row(l: BilledEntry, org: &str, token: &str) -> impl IntoView {
+fn license_row(l: &BilledEntry, org: &str, token: &str) -> impl IntoView {
     let plan = l.plan.clone().unwrap_or_else(|| "—".into());
     let resend = (l.status == LicenseStatus::Active && !l.expired).then(|| {
         view! {
@@ -58,9 +58,9 @@ fn license_row(l: BilledEntry, org: &str, token: &str) -> impl IntoView {
         <tr class="border-t border-slate-100" data-license=l.id.clone()>
             <td class=CELL>{l.product.clone()}<div class="font-mono text-xs text-slate-500">{l.id.clone()}</div></td>
             <td class=CELL>{plan}<div class="text-xs text-slate-500">{l.tier.to_string()}</div></td>
-            <td class=CELL data-testid="license-state">{state(&l)}</td>
+            <td class=CELL data-testid="license-state">{state(l)}</td>
             <td class=format!("{CELL} tabular-nums")>{l.seats}</td>
-            <td class=CELL data-testid="license-dates">{dates(&l)}</td>
+            <td class=CELL data-testid="license-dates">{dates(l)}</td>
             <td class=CELL>{resend}</td>
         </tr>
     }
@@ -71,7 +71,6 @@ pub(super) fn licenses_table(v: &BillingView, token: &str) -> impl IntoView {
     let rows = v
         .licenses
         .iter()
-        .cloned()
         .map(|l| license_row(l, &v.slug, token))
         .collect_view();
     let empty = v.licenses.is_empty().then(|| {
@@ -100,7 +99,7 @@ fn every(interval: BillingInterval) -> &'static str {
     }
 }
 
-fn plan_form(offer: &Offer, plan: OfferPlan, org: &str, token: &str) -> impl IntoView {
+fn plan_form(offer: &Offer, plan: &OfferPlan, org: &str, token: &str) -> impl IntoView {
     let label = format!(
         "Buy {} — {}{}",
         plan.lookup_key,
@@ -143,7 +142,7 @@ fn plan_form(offer: &Offer, plan: OfferPlan, org: &str, token: &str) -> impl Int
     }
 }
 
-fn offer_card(offer: Offer, org: &str, token: &str) -> impl IntoView {
+fn offer_card(offer: &Offer, org: &str, token: &str) -> impl IntoView {
     let trial = offer.trial_days.map(|days| {
         view! {
             <form method="post" action="/billing" class="mb-3">
@@ -159,9 +158,8 @@ fn offer_card(offer: Offer, org: &str, token: &str) -> impl IntoView {
         .then(|| view! { <p class="mb-2 text-xs text-slate-600">{format!("Coupons: {}", offer.coupons.join(", "))}</p> });
     let plans = offer
         .plans
-        .clone()
-        .into_iter()
-        .map(|p| plan_form(&offer, p, org, token))
+        .iter()
+        .map(|p| plan_form(offer, p, org, token))
         .collect_view();
     view! {
         <article class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
@@ -179,7 +177,6 @@ pub(super) fn offers(v: &BillingView, token: &str) -> impl IntoView {
         let cards = v
             .offers
             .iter()
-            .cloned()
             .map(|o| offer_card(o, &v.slug, token))
             .collect_view();
         view! {
@@ -192,7 +189,7 @@ pub(super) fn offers(v: &BillingView, token: &str) -> impl IntoView {
     })
 }
 
-fn member_row(m: MemberEntry, v: &BillingView, token: &str) -> impl IntoView {
+fn member_row(m: &MemberEntry, v: &BillingView, token: &str) -> impl IntoView {
     let remove = (v.owner && m.email != v.email).then(|| {
         view! {
             <form method="post" action="/billing">
@@ -218,7 +215,6 @@ pub(super) fn members(v: &BillingView, token: &str) -> impl IntoView {
     let rows = v
         .members
         .iter()
-        .cloned()
         .map(|m| member_row(m, v, token))
         .collect_view();
     let invite = v.owner.then(|| {
