@@ -140,11 +140,16 @@ pub async fn session_layer(
         .iter()
         .any(|prefix| path.starts_with(prefix));
     let billing = path == "/billing" || path.starts_with("/billing/");
+    // On a vendor install, someone asking for a self-hosted install's `/license` is a
+    // customer looking for what they bought.
+    let customer_page = billing
+        || (path == "/license"
+            && state.backend.config().mode == tessera_backend::config::Mode::Vendor);
     if !public && !signed_in {
         // Customers reach `/billing` only; everyone else signs in first.
         let to = if customer_in {
             (!billing).then_some("/billing")
-        } else if billing {
+        } else if customer_page {
             Some("/signin")
         } else {
             Some("/login")

@@ -79,10 +79,6 @@ fn absent(path: &str, mode: &str) -> Response {
 pub async fn layer(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
     match state.backend.config().mode {
-        // A customer asking for a self-hosted install's license page is shown their billing.
-        Mode::Vendor if path == "/license" && request.method() == axum::http::Method::GET => {
-            Redirect::to("/billing").into_response()
-        }
         Mode::Vendor if SELF_HOST_ONLY.iter().any(|p| under(path, p)) => absent(path, "vendor"),
         Mode::SelfHost if VENDOR_ONLY.iter().any(|p| under(path, p)) => absent(path, "self-hosted"),
         // The vendor's overview has nothing to say on a self-hosted install.

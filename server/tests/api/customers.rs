@@ -126,8 +126,11 @@ both_engines! {
         let staff = app.cookie_for(tessera_backend::auth::Role::Sysadmin).await;
         let (status, _) = get(app, "/billing", &staff).await;
         assert_eq!(status, 401);
-        // Anonymous visitors of /billing are sent to the customer's sign-in.
+        // Anonymous visitors of /billing, or of the self-hosted /license, are sent to the
+        // customer's sign-in; a staff member still finds no /license on a vendor install.
         assert_eq!(get(app, "/billing", "").await, (303, "/signin".to_string()));
+        assert_eq!(get(app, "/license", "").await, (303, "/signin".to_string()));
+        assert_eq!(get(app, "/license", &staff).await.0, 404);
         // Signing out ends the session.
         let out = app.post_form("/auth/logout", &customer, &[]).await;
         assert_eq!(out.headers()["location"], "/signin?error=signed_out");
