@@ -3,15 +3,16 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::documents::with_links;
 use super::objects::billing::{self as shapes, interval_seconds, Bill, Line};
 use super::objects::{self, now, payments};
 use super::webhooks::{emit, previous};
-use super::{answer, bad, params, query, StandIn, World};
+use super::{answer, bad, base_url, params, query, StandIn, World};
 
 pub(crate) async fn retrieve_subscription(
     State(state): State<StandIn>,
@@ -38,14 +39,23 @@ pub(crate) async fn cancel_subscription(
 pub(crate) async fn retrieve_invoice(
     State(state): State<StandIn>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    answer(state.world().get("invoice", &id).cloned())
+    let base = base_url(&headers);
+    answer(
+        state
+            .world()
+            .get("invoice", &id)
+            .map(|i| with_links(i.clone(), &base)),
+    )
 }
 
 pub(crate) async fn list_invoices(
     State(state): State<StandIn>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
+    let base = base_url(&headers);
     let query = match query(raw.as_deref()) {
         Ok(q) => q,
         Err(refused) => return answer(Err(refused)),
@@ -54,6 +64,12 @@ pub(crate) async fn list_invoices(
         .unwrap_or(10)
         .clamp(1, 100);
     let world = state.world();
+    // As at Stripe, filtering by a customer that does not exist is an error.
+    if let Some(customer) = query["customer"].as_str() {
+        if let Err(missing) = world.get("customer", customer) {
+            return answer(Err(missing));
+        }
+    }
     let matching: Vec<Value> = world
         .all("invoice")
         .filter(|i| {
@@ -67,7 +83,7 @@ pub(crate) async fn list_invoices(
                 i["subscription"] == s || i["parent"]["subscription_details"]["subscription"] == s
             })
         })
-        .cloned()
+        .map(|i| with_links(i.clone(), &base))
         .collect();
     let has_more = matching.len() > limit as usize;
     let data = matching.into_iter().take(limit as usize).collect();

@@ -12,7 +12,9 @@
 //! customer's subscriptions that are not canceled, whose buttons "Cancel at period end",
 //! "Cancel now" and "Update quantity" change a subscription as `POST`/`DELETE
 //! /v1/subscriptions/{id}` do (sending `customer.subscription.updated` or `.deleted`), then
-//! come back to the page, and whose link returns to the session's return URL.
+//! come back to the page, and whose link returns to the session's return URL; each invoice's
+//! hosted page and PDF (`/invoices/{id}`, `/invoices/{id}/pdf`, a one-page PDF), linked from
+//! its `hosted_invoice_url` and `invoice_pdf` as the list and retrieve calls answer it.
 //!
 //! What it does like Stripe: bearer-key authentication, form-encoded bodies, errors as
 //! `{"error": {"type", "message", "param"}}`, idempotency keys (a repeated create answers the
@@ -41,6 +43,7 @@ mod billing;
 mod catalog;
 mod checkout;
 mod control;
+mod documents;
 mod endpoints;
 mod form;
 mod objects;

@@ -9,7 +9,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::{
-    billing, catalog, checkout, control, endpoints, page, payments, portal, refuse, StandIn,
+    billing, catalog, checkout, control, documents, endpoints, page, payments, portal, refuse,
+    StandIn,
 };
 
 impl StandIn {
@@ -81,6 +82,8 @@ fn page_routes() -> Router<StandIn> {
         .route("/pay/{id}/pay", post(page::pay))
         .route("/pay/{id}/decline", post(page::decline))
         .route("/portal/{id}", get(portal::show))
+        .route("/invoices/{id}", get(documents::page))
+        .route("/invoices/{id}/pdf", get(documents::pdf))
         .route(
             "/portal/{id}/subscriptions/{sub}/cancel",
             post(portal::cancel_at_period_end),

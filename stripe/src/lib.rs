@@ -7,6 +7,7 @@
 //! The secret key goes only into the `Authorization` header (marked sensitive) and is never
 //! logged or shown by `Debug`.
 
+mod billing;
 mod catalog;
 mod checkout;
 mod webhooks;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
 
+pub use billing::{CardRef, InvoiceRef};
 pub use catalog::{CouponTerms, PriceRef, PriceTerms, ProductRef};
 pub use checkout::{ItemRef, NewCheckout, SessionRef, SubscriptionRef};
 pub use webhooks::{api_version, EndpointRef};

@@ -6,6 +6,8 @@ use tessera_license::vocab::{LicenseKind, LicenseStatus, OrgRole};
 
 use super::{CustomerUser, Membership};
 use crate::catalog::StoreProduct;
+use tessera_stripe::{CardRef, InvoiceRef};
+
 use crate::store::{LicenseRow, MemberRow, OrgRow, SubscriptionRow, TrialRow};
 use crate::{now, Backend, Error, Result};
 
@@ -40,7 +42,25 @@ pub struct OrgBilling {
     pub members: Vec<MemberRow>,
     /// What the org may buy, and trial where a product offers it.
     pub offers: Vec<StoreProduct>,
+    /// What Stripe says: invoices and card, or why it could not be asked.
+    pub stripe: StripeSide,
 }
+
+/// The org's side at Stripe, as `/billing` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StripeSide {
+    /// Newest first, at most [`INVOICES_SHOWN`].
+    pub invoices: Vec<InvoiceRef>,
+    /// The card the org's last payment used.
+    pub card: Option<CardRef>,
+    /// The org has a Stripe customer: "Manage billing" can open the portal.
+    pub customer: bool,
+    /// Why Stripe could not be read just now (the rest of the page still shows).
+    pub unavailable: Option<String>,
+}
+
+/// Invoices `/billing` lists.
+pub const INVOICES_SHOWN: i64 = 24;
 
 /// Seats a license grants: the largest of its plugins' pools and role counts.
 fn seats_of(license: &LicenseRow) -> u32 {
@@ -120,7 +140,9 @@ impl Backend {
                     .is_some_and(|s| RETRYING.contains(&s.status.as_str()))
         });
         let offers = self.catalog().await?.storefront(at);
+        let stripe = self.stripe_side(&org, &licenses).await;
         Ok(OrgBilling {
+            stripe,
             role: membership.role,
             memberships: by.memberships.clone(),
             members: self.store.org_members(&org.id).await?,
@@ -129,6 +151,75 @@ impl Backend {
             past_due,
             offers,
         })
+    }
+
+    /// The org's invoices and card at Stripe. A Stripe that cannot be asked leaves the rest
+    /// of the page standing, and says so.
+    async fn stripe_side(&self, org: &OrgRow, licenses: &[BilledLicense]) -> StripeSide {
+        let Some(customer) = org.stripe_customer_id.clone() else {
+            return StripeSide::default();
+        };
+        let read = async {
+            let stripe = self.stripe()?;
+            let invoices = stripe.invoices(&customer, INVOICES_SHOWN).await?;
+            let mut latest: Option<(i64, String)> = None;
+            for billed in licenses {
+                for p in self.store.payments_of(&billed.license.id).await? {
+                    if let Some(charge) = p.charge_id {
+                        if latest.as_ref().is_none_or(|(at, _)| p.paid_at > *at) {
+                            latest = Some((p.paid_at, charge));
+                        }
+                    }
+                }
+            }
+            let card = match latest {
+                Some((_, charge)) => stripe.charge_card(&charge).await?,
+                None => None,
+            };
+            Ok::<_, Error>((invoices, card))
+        };
+        match read.await {
+            Ok((invoices, card)) => StripeSide {
+                invoices,
+                card,
+                customer: true,
+                unavailable: None,
+            },
+            Err(err) => {
+                tracing::warn!(org.slug = %org.slug, error = %err, "billing: Stripe could not be read");
+                StripeSide {
+                    customer: true,
+                    unavailable: Some(
+                        "invoices and the card cannot be shown just now; try again in a moment"
+                            .into(),
+                    ),
+                    ..StripeSide::default()
+                }
+            }
+        }
+    }
+
+    /// An owner opens Stripe's billing portal for their org (card, invoices, plan, seats,
+    /// cancellation); it comes back to `/billing`. Answers the portal's URL.
+    pub async fn org_portal(&self, by: &CustomerUser, slug: &str) -> Result<String> {
+        let membership = by.member_of(slug, OrgRole::Owner)?;
+        let org = self
+            .store
+            .org(&membership.org_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let Some(customer) = org.stripe_customer_id else {
+            return Err(Error::Refused {
+                code: "no_stripe_customer",
+                message: format!("{} has bought nothing through Stripe yet", org.name),
+            });
+        };
+        let back = format!(
+            "{}/billing?org={}",
+            self.config.public_url.trim_end_matches('/'),
+            org.slug
+        );
+        Ok(self.stripe()?.portal_session(&customer, &back).await?)
     }
 
     /// An org member asks for a license's token again: it is signed afresh and e-mailed to

@@ -1,5 +1,6 @@
 //! `/billing`'s forms (a signed-in customer; each names its `org`, and the backend checks
-//! the customer's role there): `buy` (to Stripe Checkout), `trial`, `resend` a license's
+//! the customer's role there): `buy` (to Stripe Checkout), `portal` (to Stripe's billing
+//! portal), `trial`, `resend` a license's
 //! token, `invite` and `remove` members (owners). And `/orgs`'s one form (staff): `create`.
 
 use axum::extract::State;
@@ -71,6 +72,11 @@ pub async fn act(
                 Err(err) => Err(err),
             }
         }
+        "portal" => match backend.org_portal(&customer, &org).await {
+            // Off to Stripe's billing portal.
+            Ok(url) => return Redirect::to(&url).into_response(),
+            Err(err) => Err(err),
+        },
         "trial" => backend
             .start_org_trial(&customer, &org, &field(&fields, "product"))
             .await

@@ -1,7 +1,8 @@
 //! Buying from `/billing` through the Stripe stand-in: the owner picks a plan and seats,
 //! pays on the hosted page, comes back to "finishing your purchase" and then the license,
-//! which is the org's; a trial converts without a gap; a failed payment shows the banner, a
-//! cancellation the lapse date. A storefront's purchase makes an org for its buyer.
+//! which is the org's; a trial converts without a gap; a failed payment shows the banner;
+//! invoices, the card and the billing portal, where a cancellation shows the lapse date. A
+//! storefront's purchase makes an org for its buyer.
 
 use serde_json::json;
 use tessera_license::vocab::{LicenseKind, LicenseStatus, Scope};
@@ -61,12 +62,52 @@ both_engines! {
             get(app, "/billing", &owner).await.1.contains("data-testid=\"past-due\"").then_some(())
         })
         .await;
-        // Cancelled at the period's end: the lapse date instead of the renewal.
-        let cancelled = bare_client().post(format!("{}v1/subscriptions/{sub}", shop.base)).bearer_auth("sk_test_shop").form(&[("cancel_at_period_end", "true")]).send().await.unwrap();
-        assert_eq!(cancelled.status(), 200);
+        // Invoices from Stripe with their PDFs, and the card of the last payment.
+        let (_, page) = get(app, "/billing", &owner).await;
+        let invoices = shop.app.backend.store().payments_of(&paid.id).await.unwrap();
+        let invoice = shop.standin.object(&invoices[0].source).unwrap();
+        let number = invoice["number"].as_str().unwrap();
+        assert!(page.contains(number), "the invoice {number} is listed: {page}");
+        assert!(page.contains("visa •••• 4242, expires 12/2034"), "the card");
+        let pdf = format!("{}invoices/{}/pdf", shop.base, invoice["id"].as_str().unwrap());
+        assert!(page.contains(&pdf), "its PDF link");
+        let document = bare_client().get(&pdf).send().await.unwrap();
+        assert_eq!(document.headers()["content-type"], "application/pdf");
+        assert!(document.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // "Manage billing" opens Stripe's portal for the org's customer; cancelling there
+        // shows the lapse date instead of the renewal.
+        let portal = app.post_form("/billing", &owner, &[("action", "portal"), ("org", "acme-gmbh")]).await;
+        assert_eq!(portal.status(), 303);
+        let portal = portal.headers()["location"].to_str().unwrap().to_string();
+        assert!(portal.starts_with(&format!("{}portal/", shop.base)), "{portal}");
+        let shown = bare_client().get(&portal).send().await.unwrap().text().await.unwrap();
+        assert!(shown.contains(&sub) && shown.contains("Cancel at period end"), "{shown}");
+        let cancelled = bare_client().post(format!("{portal}/subscriptions/{sub}/cancel")).send().await.unwrap();
+        assert!(cancelled.status().is_success() || cancelled.status().is_redirection());
         let end = paid.expires_at.unwrap();
         let when = chrono::DateTime::from_timestamp(end, 0).unwrap().format("Ends %Y-%m-%d %H:%M UTC").to_string();
         eventually("the lapse date", async || get(app, "/billing", &owner).await.1.contains(&when).then_some(())).await;
+    }
+
+    async fn only_an_owner_of_an_org_that_paid_opens_the_billing_portal(shop: &Shop) {
+        let app = &shop.app;
+        org(app, "Acme GmbH", "owner@acme.example").await;
+        let owner = customer_cookie(app, "owner@acme.example").await;
+        let (_, page) = get(app, "/billing", &owner).await;
+        assert!(!page.contains("Manage billing") && page.contains("No invoices yet."));
+        let refused = app.post_form("/billing", &owner, &[("action", "portal"), ("org", "acme-gmbh")]).await;
+        assert_eq!(refused.status(), 409);
+        assert!(refused.text().await.unwrap().contains("has bought nothing through Stripe yet"));
+        app.db.sql(&["UPDATE orgs SET stripe_customer_id = 'cus_missing'"]).await;
+        let invited = app.post_form("/billing", &owner, &[("action", "invite"), ("org", "acme-gmbh"), ("email", "reader@acme.example"), ("role", "member")]).await;
+        assert_eq!(invited.status(), 303);
+        let reader = customer_cookie(app, "reader@acme.example").await;
+        let refused = app.post_form("/billing", &reader, &[("action", "portal"), ("org", "acme-gmbh")]).await;
+        assert_eq!(refused.status(), 409);
+        // A Stripe that does not know the customer leaves the page standing, and says so.
+        let (status, page) = get(app, "/billing", &reader).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("cannot be shown just now"), "{page}");
     }
 
     async fn a_storefront_purchase_makes_an_org_for_its_buyer(shop: &Shop) {

@@ -4,6 +4,7 @@
 //! license's token e-mailed again. Plain forms posting to `/billing`, so it works with
 //! JavaScript off.
 
+mod payments;
 mod sections;
 
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::csrf::{use_form_token, CsrfField};
 use crate::serverfns::billing::{billing_page, BillingView, Purchase};
 use crate::serverfns::licenses::{last_form_outcome, FormOutcome};
+use payments::payment_side;
 use sections::{licenses_table, members, offers};
 
 fn purchase_notice(purchase: Option<Purchase>) -> impl IntoView {
@@ -104,6 +106,7 @@ pub fn BillingPage() -> impl IntoView {
                                 </p>
                             })}
                             {licenses_table(&v, &token)}
+                            {payment_side(&v, &token)}
                             {offers(&v, &token)}
                             {members(&v, &token)}
                         }.into_any(),

@@ -9,7 +9,7 @@ pub async fn billing_page(
     org: String,
     checkout: Option<String>,
 ) -> Result<BillingView, ServerFnError> {
-    use super::{BilledEntry, MemberEntry, Offer, OfferPlan, OrgChoice, Purchase};
+    use super::{BilledEntry, InvoiceEntry, MemberEntry, Offer, OfferPlan, OrgChoice, Purchase};
     use crate::serverfns::guard::{customer, map_error};
     use tessera_backend::catalog::money;
     use tessera_license::vocab::OrgRole;
@@ -31,7 +31,27 @@ pub async fn billing_page(
     };
     let billing = backend.org_billing(&me, &org).await.map_err(map_error)?;
     let now = tessera_backend::now();
+    let stripe = billing.stripe;
     Ok(BillingView {
+        invoices: stripe
+            .invoices
+            .into_iter()
+            .map(|i| InvoiceEntry {
+                number: i.number.unwrap_or_else(|| "draft".into()),
+                created: i.created,
+                amount: money(i.total, &i.currency),
+                status: i.status.unwrap_or_default(),
+                pdf: i.invoice_pdf,
+            })
+            .collect(),
+        card: stripe.card.map(|c| {
+            format!(
+                "{} •••• {}, expires {:02}/{}",
+                c.brand, c.last4, c.exp_month, c.exp_year
+            )
+        }),
+        stripe_customer: stripe.customer,
+        stripe_unavailable: stripe.unavailable,
         slug: billing.org.slug,
         name: billing.org.name,
         billing_email: billing.org.billing_email,

@@ -78,6 +78,18 @@ pub struct Purchase {
     pub license_id: Option<String>,
 }
 
+/// An invoice from Stripe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceEntry {
+    /// `ACME-0001`, or `draft`.
+    pub number: String,
+    pub created: i64,
+    /// `49.00 EUR`.
+    pub amount: String,
+    pub status: String,
+    pub pdf: Option<String>,
+}
+
 /// `/billing` for one org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingView {
@@ -93,6 +105,13 @@ pub struct BillingView {
     pub members: Vec<MemberEntry>,
     pub offers: Vec<Offer>,
     pub purchase: Option<Purchase>,
+    pub invoices: Vec<InvoiceEntry>,
+    /// `visa •••• 4242, expires 12/2034`: the card of the last payment.
+    pub card: Option<String>,
+    /// The org pays through Stripe: "Manage billing" opens its portal.
+    pub stripe_customer: bool,
+    /// Why invoices and card are missing just now.
+    pub stripe_unavailable: Option<String>,
 }
 
 /// An org as staff see it on `/orgs`.
