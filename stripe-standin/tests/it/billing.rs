@@ -79,8 +79,19 @@ async fn renewing_moves_the_period_a_month_on_and_bills_it() {
         .map(|i| i["billing_reason"].clone())
         .collect();
     assert_eq!(reasons, ["subscription_cycle", "subscription_create"]);
-    let (_, none) = setup.get("/v1/invoices?customer=cus_nobody").await;
-    assert_eq!(none["data"], json!([]));
+    // Each invoice links its hosted page and PDF, which the stand-in serves.
+    let pdf = list["data"][0]["invoice_pdf"].as_str().unwrap();
+    assert!(
+        pdf.starts_with(&setup.base) && pdf.ends_with("/pdf"),
+        "{pdf}"
+    );
+    let document = reqwest::get(pdf).await.unwrap();
+    assert_eq!(document.headers()["content-type"], "application/pdf");
+    assert!(document.bytes().await.unwrap().starts_with(b"%PDF-1.4"));
+    // As at Stripe, an unknown customer is an error, not an empty list.
+    let (status, none) = setup.get("/v1/invoices?customer=cus_nobody").await;
+    assert_eq!(status, 404);
+    assert_eq!(none["error"]["type"], "invalid_request_error");
 }
 
 #[tokio::test]
