@@ -185,7 +185,7 @@ impl Backend {
                 .filter(|t| !t.is_empty()),
         };
         let at = now();
-        let sub = LicenseId::generate(u64::try_from(at).unwrap_or_default() * 1000);
+        let sub = LicenseId::generate(crate::time::id_millis(at));
         let claims = self.new_claims(sub, old.aud.clone(), at, old.exp, lic);
         let (mut license, token) = self.sign(&claims, at).await?;
         license.transferred_from = Some(id.to_string());

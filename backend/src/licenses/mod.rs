@@ -153,9 +153,8 @@ impl Backend {
     ) -> Result<(LicenseRow, Claims, String)> {
         let lic = req.grant(at)?;
         let exp = expiry(req.kind, req.expires_at, at)?;
-        let at_ms = u64::try_from(at).unwrap_or_default() * 1000;
         let claims = self.new_claims(
-            LicenseId::generate(at_ms),
+            LicenseId::generate(crate::time::id_millis(at)),
             req.product.clone(),
             at,
             exp,

@@ -1,0 +1,130 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { firstStartAdmin, signIn, VENDOR_DIR, watchConsole } from "./admin";
+
+const root = join(__dirname, "..");
+const tessera = join(root, "..", "target", "debug", "tessera");
+const STRIPE_PORT = Number(process.env.E2E_STRIPE_PORT ?? 3300);
+const data = join(root, VENDOR_DIR, "data");
+
+/** Runs the CLI on the vendor server's database, selling through its stand-in. */
+function cli(args: string[]): string {
+  return execFileSync(tessera, args, {
+    env: {
+      ...process.env, TESSERA_DATA_DIR: data, TESSERA_DATABASE_URL: `sqlite://${data}/tessera.db`, TESSERA_LOG: "warn",
+      TESSERA_STRIPE_SECRET_KEY: "sk_test_e2e", TESSERA_STRIPE_API_BASE: `http://127.0.0.1:${STRIPE_PORT}/`,
+    },
+    encoding: "utf8",
+  }).trim();
+}
+
+/** The sign-in link in the newest message to `to` (the file mailer's `.eml`). */
+function mailedLink(to: string): string | undefined {
+  const dir = join(data, "mail");
+  const files = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of files) {
+    const text = readFileSync(file, "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    if (!text.includes(`To: ${to}`)) continue;
+    const token = /\/signin\/link\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1];
+    if (token) return `/signin/link?token=${token}`;
+  }
+  return undefined;
+}
+
+test("a customer signs in with a mailed link, starts a trial and buys a plan on /billing", async ({ page, browser, javaScriptEnabled }) => {
+  const run = `${javaScriptEnabled ? "on" : "off"}-${Date.now() % 1_000_000}`;
+  const slug = `desk-${run}`;
+  const owner = `owner-${run}@acme.example`;
+
+  // The vendor's catalog: a product with a 14-day trial and a one-off plan, in Stripe.
+  const file = join(mkdtempSync(join(tmpdir(), "catalog-")), "catalog.yaml");
+  writeFileSync(file, [
+    "products:",
+    `  - slug: ${slug}`,
+    `    name: Desk ${run}`,
+    `    product_key: acme-${slug}`,
+    "    trial: {days: 14, cooldown_days: 30}",
+    "    plans:",
+    `      - lookup_key: ${slug}-lifetime`,
+    "        tier: pro",
+    "        interval: once",
+    "        unit_amount: 29900",
+    "        currency: eur",
+    "        seats_included: 3",
+    "",
+  ].join("\n"));
+  cli(["catalog", "apply", file]);
+  cli(["stripe", "sync-products"]);
+
+  // Staff make the customer's org on /orgs.
+  const { email, password } = firstStartAdmin();
+  await signIn(page, email, password);
+  await page.goto("/orgs");
+  await page.getByLabel("Name").fill(`Acme ${run}`);
+  await page.getByLabel("Owner's e-mail").fill(owner);
+  await page.getByRole("button", { name: "Create org" }).click();
+  await expect(page.getByRole("status")).toContainText(`created acme-${run}`);
+  await expect(page.getByRole("table")).toContainText(`${owner} (owner)`);
+
+  try {
+    // The customer, in a browser of their own: a sign-in link by e-mail.
+    const context = await browser.newContext({ javaScriptEnabled });
+    const customer = await context.newPage();
+    const errors = watchConsole(customer);
+    await customer.goto("/billing");
+    await expect(customer).toHaveURL(/\/signin$/);
+    await customer.getByLabel("E-mail").fill(owner);
+    await customer.getByRole("button", { name: "E-mail me a sign-in link" }).click();
+    await expect(customer.getByRole("status")).toContainText("a sign-in link is on its way");
+    let link: string | undefined;
+    await expect(async () => {
+      link = mailedLink(owner);
+      expect(link).toBeDefined();
+    }).toPass({ timeout: 10_000 });
+    await customer.goto(link!);
+    await customer.getByRole("button", { name: "Continue to billing" }).click();
+    await expect(customer).toHaveURL(/\/billing$/);
+    await expect(customer.getByRole("heading", { name: `Acme ${run}` })).toBeVisible();
+    await expect(customer.getByTestId("signed-in-as")).toHaveText(owner);
+
+    // A free trial, at once.
+    await customer.getByRole("button", { name: `Start a free trial (14 days) of Desk ${run}` }).click();
+    await expect(customer.getByRole("status")).toContainText("trial started");
+    await expect(customer.getByTestId("license-state").first()).toHaveText("active · trial");
+
+    // Then the plan, paid on the stand-in's hosted page; back on /billing until it is ready.
+    await customer.getByRole("button", { name: `Buy ${slug}-lifetime — 299.00 EUR once` }).click();
+    await expect(customer.getByText("299.00").first()).toBeVisible();
+    await customer.getByRole("button", { name: "Pay" }).click();
+    await expect(customer).toHaveURL(/\/billing\?org=.*checkout=/);
+    await expect(async () => {
+      await customer.reload();
+      await expect(customer.getByTestId("purchase")).toContainText("your purchase is complete", { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(customer.getByTestId("license-state")).toHaveText(["active", "active · trial, converted"]);
+    await expect(customer.getByTestId("license-dates").first()).toHaveText("Never expires");
+
+    // The org pays through Stripe now: "Manage billing" opens Stripe's billing portal.
+    await customer.getByRole("button", { name: "Manage billing" }).click();
+    await expect(customer).toHaveURL(/\/portal\//);
+    await expect(customer.getByRole("heading", { name: "Your subscriptions" })).toBeVisible();
+    await customer.getByRole("link", { name: /^Return to/ }).click();
+    await expect(customer).toHaveURL(/\/billing\?org=acme-/);
+
+    // Signing out closes /billing again.
+    await customer.getByRole("button", { name: "Sign out" }).click();
+    await expect(customer).toHaveURL(/\/signin\?error=signed_out$/);
+    await customer.goto("/billing");
+    await expect(customer).toHaveURL(/\/signin$/);
+    expect(errors).toEqual([]);
+    await context.close();
+  } finally {
+    // Off the shelf again, even after a failure, so other suites' product lists stay as they were.
+    await page.goto("/products");
+    await page.getByTestId("product").filter({ hasText: `Desk ${run}` }).getByRole("button", { name: "Deactivate" }).first().click();
+    await expect(page.getByRole("status")).toContainText(`changed product ${slug}`);
+  }
+});
