@@ -16,6 +16,8 @@ function cli(args: string[]): string {
     env: {
       ...process.env, TESSERA_DATA_DIR: data, TESSERA_DATABASE_URL: `sqlite://${data}/tessera.db`, TESSERA_LOG: "warn",
       TESSERA_STRIPE_SECRET_KEY: "sk_test_e2e", TESSERA_STRIPE_API_BASE: `http://127.0.0.1:${STRIPE_PORT}/`,
+      // The vendor's own license (serve.sh) verifies against the master's keys.
+      TESSERA_VENDOR_JWKS: join(root, VENDOR_DIR, "master-jwks.json"),
     },
     encoding: "utf8",
   }).trim();
@@ -34,12 +36,12 @@ function mailedLink(to: string): string | undefined {
   return undefined;
 }
 
-test("a customer signs in with a mailed link, starts a trial and buys a plan on /billing", async ({ page, browser, javaScriptEnabled }) => {
+test("a customer signs in with a mailed link, starts a trial, subscribes on /billing, sees the invoice, and cancels in the billing portal", async ({ page, browser, javaScriptEnabled }) => {
   const run = `${javaScriptEnabled ? "on" : "off"}-${Date.now() % 1_000_000}`;
   const slug = `desk-${run}`;
   const owner = `owner-${run}@acme.example`;
 
-  // The vendor's catalog: a product with a 14-day trial and a one-off plan, in Stripe.
+  // The vendor's catalog: a product with a 14-day trial and a monthly plan, in Stripe.
   const file = join(mkdtempSync(join(tmpdir(), "catalog-")), "catalog.yaml");
   writeFileSync(file, [
     "products:",
@@ -48,10 +50,10 @@ test("a customer signs in with a mailed link, starts a trial and buys a plan on 
     `    product_key: acme-${slug}`,
     "    trial: {days: 14, cooldown_days: 30}",
     "    plans:",
-    `      - lookup_key: ${slug}-lifetime`,
+    `      - lookup_key: ${slug}-monthly`,
     "        tier: pro",
-    "        interval: once",
-    "        unit_amount: 29900",
+    "        interval: month",
+    "        unit_amount: 2900",
     "        currency: eur",
     "        seats_included: 3",
     "",
@@ -96,23 +98,42 @@ test("a customer signs in with a mailed link, starts a trial and buys a plan on 
     await expect(customer.getByTestId("license-state").first()).toHaveText("active · trial");
 
     // Then the plan, paid on the stand-in's hosted page; back on /billing until it is ready.
-    await customer.getByRole("button", { name: `Buy ${slug}-lifetime — 299.00 EUR once` }).click();
-    await expect(customer.getByText("299.00").first()).toBeVisible();
+    await customer.getByRole("button", { name: `Buy ${slug}-monthly — 29.00 EUR / month` }).click();
+    await expect(customer.getByText("29.00").first()).toBeVisible();
     await customer.getByRole("button", { name: "Pay" }).click();
     await expect(customer).toHaveURL(/\/billing\?org=.*checkout=/);
     await expect(async () => {
       await customer.reload();
       await expect(customer.getByTestId("purchase")).toContainText("your purchase is complete", { timeout: 1000 });
     }).toPass({ timeout: 20_000 });
-    await expect(customer.getByTestId("license-state")).toHaveText(["active", "active · trial, converted"]);
-    await expect(customer.getByTestId("license-dates").first()).toHaveText("Never expires");
+    const paid = customer.locator("tr", { has: customer.getByTestId("license-state").getByText("active", { exact: true }) });
+    await expect(paid.getByTestId("license-dates")).toHaveText(/^Renews \d{4}-\d{2}-\d{2}/);
+    await expect(customer.getByTestId("license-state").getByText("active · trial, converted")).toBeVisible();
 
-    // The org pays through Stripe now: "Manage billing" opens Stripe's billing portal.
+    // The invoice Stripe made, with its PDF, and the card it was paid with.
+    await customer.goto("/billing");
+    await expect(async () => {
+      await customer.reload();
+      await expect(customer.getByRole("table", { name: "Invoices" })).toContainText("paid", { timeout: 1000 });
+      await expect(customer.getByTestId("card")).toHaveText("visa •••• 4242, expires 12/2034", { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
+    const invoices = customer.getByRole("table", { name: "Invoices" });
+    await expect(invoices).toContainText("29.00 EUR");
+    await expect(invoices.getByRole("link", { name: "PDF" })).toHaveAttribute("href", /\/invoices\/in_\w+\/pdf$/);
+
+    // "Manage billing": Stripe's portal, where the subscription is cancelled at its period's
+    // end; back on /billing the license shows when it ends instead of when it renews.
     await customer.getByRole("button", { name: "Manage billing" }).click();
     await expect(customer).toHaveURL(/\/portal\//);
     await expect(customer.getByRole("heading", { name: "Your subscriptions" })).toBeVisible();
+    await customer.getByRole("button", { name: "Cancel at period end" }).click();
+    await expect(customer.getByText("Cancels at period end: yes")).toBeVisible();
     await customer.getByRole("link", { name: /^Return to/ }).click();
     await expect(customer).toHaveURL(/\/billing\?org=acme-/);
+    await expect(async () => {
+      await customer.reload();
+      await expect(paid.getByTestId("license-dates")).toHaveText(/^Ends \d{4}-\d{2}-\d{2}/, { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
 
     // Signing out closes /billing again.
     await customer.getByRole("button", { name: "Sign out" }).click();
