@@ -19,6 +19,7 @@ mod license_record;
 mod license_tx;
 mod licenses;
 mod org_rows;
+mod org_tx;
 mod orgs;
 mod outbox;
 mod payments;

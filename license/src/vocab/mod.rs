@@ -7,12 +7,14 @@
 //! the `sqlx` feature they are `sqlx::Type`s stored as text; with `clap` they are
 //! `clap::ValueEnum`s. This module has no other dependency, so the browser build uses it too.
 
+mod commerce;
 mod macros;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 
+pub use commerce::{BillingInterval, CheckoutStatus, OrgRole, PaymentStatus};
 pub(crate) use macros::vocabulary;
 
 /// Why a string is not one of a vocabulary's words.
@@ -246,42 +248,6 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// How often a plan charges.
-    BillingInterval, "billing interval", {
-        /// Every month, until cancelled.
-        Month = month,
-        /// Every year, until cancelled.
-        Year = year,
-        /// Once: a perpetual license.
-        Once = once,
-    }
-);
-
-vocabulary!(
-    /// Where a Stripe Checkout that Tessera started stands.
-    CheckoutStatus, "checkout status", {
-        /// Created; the customer has not paid yet.
-        Pending = pending,
-        /// Paid; its license is issued.
-        Completed = completed,
-        /// Stripe let it expire unpaid.
-        Expired = expired,
-    }
-);
-
-vocabulary!(
-    /// Where a payment stands.
-    PaymentStatus, "payment status", {
-        /// Money received.
-        Paid = paid,
-        /// Given back, in whole or in part.
-        Refunded = refunded,
-        /// The card holder disputed it.
-        Disputed = disputed,
-    }
-);
-
-vocabulary!(
     /// Something a heartbeat revealed that an operator should look at.
     AnomalyKind, "anomaly kind", {
         /// An install still uses the token of an ended license.
@@ -386,16 +352,6 @@ vocabulary!(
         OrgMemberRemoved = "org.member_removed",
         /// An org started a free trial of a product.
         TrialStarted = "trial.started",
-    }
-);
-
-vocabulary!(
-    /// What a member of a customer org may do there.
-    OrgRole, "org role", {
-        /// Reads the org's plan, licenses and invoices.
-        Member = member,
-        /// Also buys, changes plans, manages billing and members.
-        Owner = owner,
     }
 );
 

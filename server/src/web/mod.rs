@@ -16,6 +16,7 @@ mod license_forms;
 mod marketplace_forms;
 mod metrics;
 pub mod mode_gate;
+mod origin;
 mod payments_csv;
 mod public;
 mod server_fn_edges;
