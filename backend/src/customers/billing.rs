@@ -117,12 +117,7 @@ impl Backend {
     /// `/billing` for the org `slug` (the customer's first org when empty).
     pub async fn org_billing(&self, by: &CustomerUser, slug: &str) -> Result<OrgBilling> {
         self.vendor_only()?;
-        let membership = by.member_of(slug, OrgRole::Member)?;
-        let org = self
-            .store
-            .org(&membership.org_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let (role, org) = self.member_org(by, slug, OrgRole::Member).await?;
         let at = now();
         let subscriptions = self.store.org_subscriptions(&org.id).await?;
         let trials = self.store.org_trials(&org.id).await?;
@@ -143,7 +138,7 @@ impl Backend {
         let stripe = self.stripe_side(&org, &licenses).await;
         Ok(OrgBilling {
             stripe,
-            role: membership.role,
+            role,
             memberships: by.memberships.clone(),
             members: self.store.org_members(&org.id).await?,
             org,
@@ -202,12 +197,7 @@ impl Backend {
     /// An owner opens Stripe's billing portal for their org (card, invoices, plan, seats,
     /// cancellation); it comes back to `/billing`. Answers the portal's URL.
     pub async fn org_portal(&self, by: &CustomerUser, slug: &str) -> Result<String> {
-        let membership = by.member_of(slug, OrgRole::Owner)?;
-        let org = self
-            .store
-            .org(&membership.org_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let (_, org) = self.member_org(by, slug, OrgRole::Owner).await?;
         let Some(customer) = org.stripe_customer_id else {
             return Err(Error::Refused {
                 code: "no_stripe_customer",

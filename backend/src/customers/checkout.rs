@@ -31,12 +31,7 @@ impl Backend {
         slug: &str,
         purchase: &OrgPurchase,
     ) -> Result<CheckoutView> {
-        let membership = by.member_of(slug, OrgRole::Owner)?;
-        let org = self
-            .store
-            .org(&membership.org_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let (_, org) = self.member_org(by, slug, OrgRole::Owner).await?;
         let back = format!(
             "{}/billing?org={}",
             self.config.public_url.trim_end_matches('/'),

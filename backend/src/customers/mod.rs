@@ -200,11 +200,32 @@ impl Backend {
         Ok(self.store.list_orgs().await?)
     }
 
+    /// An org's members, owners first (staff).
+    pub async fn org_members(&self, org_id: &str) -> Result<Vec<MemberRow>> {
+        Ok(self.store.org_members(org_id).await?)
+    }
+
     /// One org by slug, with its members (staff).
     pub async fn org_with_members(&self, slug: &str) -> Result<(OrgRow, Vec<MemberRow>)> {
         let org = self.org_named(slug).await?;
         let members = self.store.org_members(&org.id).await?;
         Ok((org, members))
+    }
+
+    /// The org `slug` of a customer whose role there includes `required`, with that role.
+    pub(crate) async fn member_org(
+        &self,
+        by: &CustomerUser,
+        slug: &str,
+        required: OrgRole,
+    ) -> Result<(OrgRole, OrgRow)> {
+        let membership = by.member_of(slug, required)?;
+        let org = self
+            .store
+            .org(&membership.org_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        Ok((membership.role, org))
     }
 
     pub(crate) async fn org_named(&self, slug: &str) -> Result<OrgRow> {

@@ -100,12 +100,7 @@ impl Backend {
         slug: &str,
         product: &str,
     ) -> Result<LicenseRow> {
-        let membership = by.member_of(slug, OrgRole::Owner)?;
-        let org = self
-            .store
-            .org(&membership.org_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("org {slug}")))?;
+        let (_, org) = self.member_org(by, slug, OrgRole::Owner).await?;
         let issued = self
             .start_trial(Holder::Org(org), product, None, &[], &by.email)
             .await?;

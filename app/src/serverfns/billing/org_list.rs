@@ -12,10 +12,7 @@ pub async fn org_list() -> Result<Vec<OrgEntry>, ServerFnError> {
     let (backend, _) = authorise(Role::Operator)?;
     let mut entries = Vec::new();
     for org in backend.orgs().await.map_err(map_error)? {
-        let (_, members) = backend
-            .org_with_members(&org.slug)
-            .await
-            .map_err(map_error)?;
+        let members = backend.org_members(&org.id).await.map_err(map_error)?;
         entries.push(OrgEntry {
             slug: org.slug,
             name: org.name,
