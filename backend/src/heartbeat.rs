@@ -85,6 +85,9 @@ pub struct HeartbeatRequest {
     pub accepted_kids: Vec<String>,
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// What the deployment uses (seats per plugin, caps); the vendor keeps the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::usage::Usage>,
 }
 
 /// What the install gets back.
@@ -115,6 +118,9 @@ fn validate(req: &HeartbeatRequest) -> Result<Vec<String>> {
             return Err(Error::invalid("fingerprint: at most 256 characters"));
         }
         printable("fingerprint", fingerprint)?;
+    }
+    if let Some(usage) = &req.usage {
+        usage.check()?;
     }
     if req.accepted_kids.len() > 32 {
         return Err(Error::invalid("accepted_kids: at most 32 kids"));
@@ -172,6 +178,12 @@ impl Backend {
             ip: ip.to_string(),
             fingerprint: req.fingerprint.clone(),
             accepted_kids,
+            usage: req
+                .usage
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| Error::Internal(e.into()))?,
         };
         let license = crate::heartbeat_writer::LicenseState {
             status: standing.status,

@@ -281,6 +281,7 @@ mod tests {
             ip: "192.0.2.1".into(),
             fingerprint: None,
             accepted_kids: vec![],
+            usage: None,
         };
         let license = LicenseState {
             status: LicenseStatus::Active,

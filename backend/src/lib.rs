@@ -33,6 +33,7 @@ pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod time;
+pub mod usage;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -36,6 +36,19 @@ function mailedLink(to: string): string | undefined {
   return undefined;
 }
 
+/** The license token in the newest message to `to` that carries one. */
+function mailedToken(to: string): string | undefined {
+  const dir = join(data, "mail");
+  const files = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of files) {
+    const text = readFileSync(file, "utf8").replace(/=\r?\n/g, "");
+    if (!text.includes(`To: ${to}`)) continue;
+    const token = text.split(/\s+/).find((w) => w.startsWith("eyJ") && w.split(".").length === 3);
+    if (token) return token;
+  }
+  return undefined;
+}
+
 test("a customer signs in with a mailed link, starts a trial, subscribes on /billing, sees the invoice, and cancels in the billing portal", async ({ page, browser, javaScriptEnabled }) => {
   const run = `${javaScriptEnabled ? "on" : "off"}-${Date.now() % 1_000_000}`;
   const slug = `desk-${run}`;
@@ -49,6 +62,9 @@ test("a customer signs in with a mailed link, starts a trial, subscribes on /bil
     `    name: Desk ${run}`,
     `    product_key: acme-${slug}`,
     "    trial: {days: 14, cooldown_days: 30}",
+    "    caps: {agents: 10}",
+    "    plugins:",
+    "      inbox: {billable: [agent], free: [viewer]}",
     "    plans:",
     `      - lookup_key: ${slug}-monthly`,
     "        tier: pro",
@@ -96,6 +112,25 @@ test("a customer signs in with a mailed link, starts a trial, subscribes on /bil
     await customer.getByRole("button", { name: `Start a free trial (14 days) of Desk ${run}` }).click();
     await expect(customer.getByRole("status")).toContainText("trial started");
     await expect(customer.getByTestId("license-state").first()).toHaveText("active · trial");
+
+    // The trial's deployment reports what it uses with a heartbeat; /billing shows it against
+    // the license (3 seats, 10 agents), over the cap marked.
+    const trialRow = customer.locator("tr", { has: customer.getByTestId("license-state").getByText("active · trial", { exact: true }) });
+    await expect(trialRow.getByTestId("license-usage")).toHaveText("Not reported yet");
+    let token: string | undefined;
+    await expect(async () => {
+      token = mailedToken(owner);
+      expect(token).toBeDefined();
+    }).toPass({ timeout: 10_000 });
+    const beat = await customer.request.post("/api/v1/heartbeat", {
+      data: { token, install_id: `e2e-${run}`, version: "1.0.0", usage: { seats: { inbox: 2 }, caps: { agents: 12 } } },
+    });
+    expect(beat.status()).toBe(200);
+    await expect(async () => {
+      await customer.reload();
+      await expect(trialRow.getByTestId("license-usage")).toContainText("inbox seats: 2 / 3", { timeout: 1000 });
+    }).toPass({ timeout: 10_000 });
+    await expect(trialRow.getByTestId("license-usage")).toContainText("agents: 12 / 10over");
 
     // Then the plan, paid on the stand-in's hosted page; back on /billing until it is ready.
     await customer.getByRole("button", { name: `Buy ${slug}-monthly — 29.00 EUR / month` }).click();

@@ -45,7 +45,10 @@ fn grant_rows(grant: &InstalledGrant) -> impl IntoView {
     let caps: Vec<String> = grant
         .caps
         .iter()
-        .map(|c| format!("{} {}", c.name, c.value))
+        .map(|c| match c.used {
+            Some(used) => format!("{} {used} / {}", c.name, c.value),
+            None => format!("{} {}", c.name, c.value),
+        })
         .collect();
     let seats: Vec<String> = grant
         .seats

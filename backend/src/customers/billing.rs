@@ -1,6 +1,7 @@
-//! What `/billing` shows an org's member: its licenses with their plan, seats, state and
-//! renewal or lapse date, whether a payment is being retried, its members, and what it may
-//! buy or trial. A member sees only orgs they are in; owners also change things.
+//! What `/billing` shows an org's member: its licenses with their plan, seats, state,
+//! renewal or lapse date and reported usage, whether a payment is being retried, its
+//! members, and what it may buy or trial. A member sees only orgs they are in; owners also
+//! change things.
 
 use tessera_license::vocab::{LicenseKind, LicenseStatus, OrgRole};
 
@@ -8,7 +9,8 @@ use super::{CustomerUser, Membership};
 use crate::catalog::StoreProduct;
 use tessera_stripe::{CardRef, InvoiceRef};
 
-use crate::store::{LicenseRow, MemberRow, OrgRow, SubscriptionRow, TrialRow};
+use crate::store::{LicenseRow, MemberRow, OrgRow, SubscriptionRow, TrialRow, UsageRow};
+use crate::usage::LicenseUsage;
 use crate::{now, Backend, Error, Result};
 
 /// Stripe's subscription states in which a payment is being retried.
@@ -27,6 +29,8 @@ pub struct BilledLicense {
     pub renews_at: Option<i64>,
     /// When it stops: a cancelled subscription's paid end, a trial's end, an expiry.
     pub lapses_at: Option<i64>,
+    /// What its deployment last reported using, against what the license grants.
+    pub usage: Option<LicenseUsage>,
 }
 
 /// `/billing` for one org.
@@ -83,6 +87,7 @@ fn billed(
     license: LicenseRow,
     subscriptions: &[SubscriptionRow],
     trials: &[TrialRow],
+    usage: &[UsageRow],
 ) -> BilledLicense {
     let subscription = subscriptions
         .iter()
@@ -103,7 +108,12 @@ fn billed(
         None if license.kind == LicenseKind::Perpetual => (None, None),
         None => (None, license.expires_at),
     };
+    let usage = usage
+        .iter()
+        .find(|u| u.license_id == license.id)
+        .map(|u| LicenseUsage::of(u, &license.claims));
     BilledLicense {
+        usage,
         seats: seats_of(&license),
         license,
         subscription,
@@ -121,12 +131,13 @@ impl Backend {
         let at = now();
         let subscriptions = self.store.org_subscriptions(&org.id).await?;
         let trials = self.store.org_trials(&org.id).await?;
+        let usage = self.store.org_usage(&org.id).await?;
         let licenses: Vec<BilledLicense> = self
             .store
             .org_licenses(&org.id)
             .await?
             .into_iter()
-            .map(|l| billed(l, &subscriptions, &trials))
+            .map(|l| billed(l, &subscriptions, &trials, &usage))
             .collect();
         let past_due = licenses.iter().any(|l| {
             l.license.status == LicenseStatus::Active

@@ -47,12 +47,16 @@ impl Backend {
     pub async fn heartbeat_request(&self) -> Result<Option<HeartbeatRequest>> {
         let host = self.licensee()?;
         let row = self.install_row().await?;
-        Ok(row.token.map(|token| HeartbeatRequest {
+        let Some(token) = row.token else {
+            return Ok(None);
+        };
+        Ok(Some(HeartbeatRequest {
             token,
             install_id: row.install_id,
             version: env!("CARGO_PKG_VERSION").to_string(),
             accepted_kids: host.pinned_kids(),
             fingerprint: Some(host.fingerprint().to_string()),
+            usage: self.usage_report().await?,
         }))
     }
 

@@ -17,6 +17,8 @@ pub struct HeartbeatRecord {
     pub ip: String,
     pub fingerprint: Option<String>,
     pub accepted_kids: Vec<String>,
+    /// What the install reported using, as JSON (see `license_usage`).
+    pub usage: Option<String>,
 }
 
 /// A stored heartbeat.
@@ -126,4 +128,20 @@ pub(super) fn latest_per_license(batch: &[HeartbeatRecord]) -> Vec<(String, i64)
         .into_iter()
         .map(|(id, at)| (id.to_string(), at))
         .collect()
+}
+
+/// The latest heartbeat of each license in a batch that reported usage, with that usage.
+pub(super) fn latest_usage_per_license(batch: &[HeartbeatRecord]) -> Vec<(&HeartbeatRecord, &str)> {
+    let mut latest: std::collections::BTreeMap<&str, (&HeartbeatRecord, &str)> =
+        std::collections::BTreeMap::new();
+    for hb in batch {
+        let Some(usage) = hb.usage.as_deref() else {
+            continue;
+        };
+        let slot = latest.entry(hb.license_id.as_str()).or_insert((hb, usage));
+        if hb.at >= slot.0.at {
+            *slot = (hb, usage);
+        }
+    }
+    latest.into_values().collect()
 }

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use tessera_license::vocab::AnomalyKind;
 
 use super::heartbeat_rows::{
-    latest_per_install, latest_per_license, AnomalyRow, FreshnessCounts, HeartbeatRecord,
-    HeartbeatRow, InstallCount, InstallRow, KidAdoption,
+    latest_per_install, latest_per_license, latest_usage_per_license, AnomalyRow, FreshnessCounts,
+    HeartbeatRecord, HeartbeatRow, InstallCount, InstallRow, KidAdoption,
 };
 
 use super::chain::ChainHead;
@@ -131,6 +131,26 @@ where
             seen = seen.bind(license_id).bind(*at);
         }
         seen.execute(&mut *tx).await?;
+        // The latest usage report of each license; an older one never replaces a newer.
+        let reports = latest_usage_per_license(batch);
+        if !reports.is_empty() {
+            let sql = format!(
+                "INSERT INTO license_usage (license_id, install_id, reported_at, usage) \
+                 VALUES {} ON CONFLICT (license_id) DO UPDATE SET \
+                 install_id = excluded.install_id, reported_at = excluded.reported_at, \
+                 usage = excluded.usage WHERE license_usage.reported_at <= excluded.reported_at",
+                value_rows(reports.len(), 4)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for (hb, usage) in reports {
+                upsert = upsert
+                    .bind(&hb.license_id)
+                    .bind(&hb.install_id)
+                    .bind(hb.at)
+                    .bind(usage);
+            }
+            upsert.execute(&mut *tx).await?;
+        }
         let since = batch.iter().map(|hb| hb.at).min().unwrap_or_default() - 86_400;
         let sql = format!(
             "SELECT license_id, COUNT(*) AS n FROM installs WHERE last_seen >= $1 \

@@ -26,6 +26,7 @@ mod payments;
 mod seats;
 mod superseded;
 mod trials;
+mod usage;
 mod users;
 mod webhooks;
 
@@ -63,6 +64,7 @@ pub use payments::{PaymentQuery, PaymentStore, PaymentTotal};
 pub use seats::{GrantRow, RoleRecord, SeatCheck, SeatStore};
 pub use superseded::{SupersededStore, SupersededToken};
 pub use trials::TrialStore;
+pub use usage::{CapUsageRow, UsageRow, UsageStore};
 pub use users::{AccountChange, UserStore};
 pub use webhooks::{Attempt, DeliveryRow, DueDelivery, EndpointRow, WebhookStore};
 
@@ -223,6 +225,7 @@ pub trait Store:
     + PaymentStore
     + OrgStore
     + TrialStore
+    + UsageStore
 {
 }
 
@@ -244,6 +247,7 @@ impl<T> Store for T where
         + PaymentStore
         + OrgStore
         + TrialStore
+        + UsageStore
 {
 }
 

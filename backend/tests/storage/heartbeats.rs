@@ -18,6 +18,7 @@ fn beat(token: &str, install: &str) -> HeartbeatRequest {
         version: "2.4.1".into(),
         accepted_kids: vec!["k1".into()],
         fingerprint: Some("fp-1".into()),
+        usage: None,
     }
 }
 
@@ -217,7 +218,7 @@ both_engines! {
         for offset in [0, 60, 120] {
             let record = HeartbeatRecord {
                 license_id: id.clone(), at: old + offset, install_id: "inst-a".into(), kid: None,
-                version: "1.0".into(), ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![],
+                version: "1.0".into(), ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![], usage: None,
             };
             backend.store().record_heartbeats(&[record]).await.unwrap();
         }
@@ -241,7 +242,7 @@ both_engines! {
             .map(|i| HeartbeatRecord {
                 license_id: id.clone(), at: if i < 5 { now - 100 * 86_400 } else { now - i },
                 install_id: format!("inst-{i:02}"), kid: None, version: "1.0".into(),
-                ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![],
+                ip: "10.0.0.1".into(), fingerprint: None, accepted_kids: vec![], usage: None,
             })
             .collect();
         backend.store().record_heartbeats(&records).await.unwrap();

@@ -13,5 +13,6 @@ mod outbox;
 mod self_host;
 mod smtp;
 mod stripe_sync;
+mod usage;
 mod users;
 mod webhooks;

@@ -42,6 +42,7 @@ const SELF_HOST_ONLY: &[&str] = &[
     "/marketplace",
     "/api/v1/entitlements",
     "/api/v1/plugins",
+    "/api/v1/usage",
 ];
 
 /// Whether `path` is `prefix` or below it (`/licenses/x` is below `/licenses`; `/licenses`

@@ -30,4 +30,5 @@ mod stripe_fixtures;
 mod stripe_support;
 mod three_doors;
 mod trials;
+mod usage;
 mod webhooks;

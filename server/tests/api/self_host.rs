@@ -78,6 +78,11 @@ const SELF_HOST_BEARER_ONLY: &[(&str, &str, crate::authz::Body)] = &[
         "/api/v1/plugins/booking/grants",
         Some((crate::authz::JSON, "{}")),
     ),
+    (
+        "PUT",
+        "/api/v1/usage/rooms",
+        Some((crate::authz::JSON, r#"{"used":1}"#)),
+    ),
 ];
 
 both_engines! {
@@ -302,6 +307,8 @@ both_engines! {
         let (status, body) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
         assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
         let (status, _) = app.api_call(Method::PUT, "/api/v1/plugins/x", &bearer, Some(&json!({"roles": []}))).await;
+        assert_eq!(status, 404);
+        let (status, _) = app.api_call(Method::PUT, "/api/v1/usage/rooms", &bearer, Some(&json!({"used": 1}))).await;
         assert_eq!(status, 404);
         // Its own pages still answer.
         let licenses = client().get(app.url("/licenses")).header("cookie", &cookie).send().await.unwrap();

@@ -41,6 +41,33 @@ fn dates(l: &BilledEntry) -> String {
     }
 }
 
+/// What the license's deployment last reported using, against what it grants.
+fn usage(l: &BilledEntry) -> impl IntoView {
+    let Some(report) = &l.usage else {
+        return view! { <span class="text-xs text-slate-500">"Not reported yet"</span> }.into_any();
+    };
+    let lines = report
+        .lines
+        .iter()
+        .map(|line| {
+            let amount = match line.licensed {
+                Some(licensed) => format!("{}: {} / {licensed}", line.label, line.used),
+                None => format!("{}: {}", line.label, line.used),
+            };
+            let over = line
+                .licensed
+                .is_some_and(|licensed| line.used > licensed)
+                .then(|| view! { <span class="ml-1 font-medium text-red-700">"over"</span> });
+            view! { <li class="tabular-nums">{amount}{over}</li> }
+        })
+        .collect_view();
+    view! {
+        <ul>{lines}</ul>
+        <div class="text-xs text-slate-500">{format!("reported {}", datetime(report.reported_at))}</div>
+    }
+    .into_any()
+}
+
 fn license_row(l: &BilledEntry, org: &str, token: &str) -> impl IntoView {
     let plan = l.plan.clone().unwrap_or_else(|| "—".into());
     let resend = (l.status == LicenseStatus::Active && !l.expired).then(|| {
@@ -60,6 +87,7 @@ fn license_row(l: &BilledEntry, org: &str, token: &str) -> impl IntoView {
             <td class=CELL>{plan}<div class="text-xs text-slate-500">{l.tier.to_string()}</div></td>
             <td class=CELL data-testid="license-state">{state(l)}</td>
             <td class=format!("{CELL} tabular-nums")>{l.seats}</td>
+            <td class=CELL data-testid="license-usage">{usage(l)}</td>
             <td class=CELL data-testid="license-dates">{dates(l)}</td>
             <td class=CELL>{resend}</td>
         </tr>
@@ -83,7 +111,7 @@ pub(super) fn licenses_table(v: &BillingView, token: &str) -> impl IntoView {
             <table class="w-full overflow-hidden rounded-xl border border-slate-200 bg-white text-left shadow-sm">
                 <thead class="bg-slate-50 text-xs uppercase text-slate-500"><tr>
                     <th class="px-3 py-2">"Product"</th><th class="px-3 py-2">"Plan"</th><th class="px-3 py-2">"State"</th>
-                    <th class="px-3 py-2">"Seats"</th><th class="px-3 py-2">"Renewal"</th><th class="px-3 py-2"></th>
+                    <th class="px-3 py-2">"Seats"</th><th class="px-3 py-2">"Usage"</th><th class="px-3 py-2">"Renewal"</th><th class="px-3 py-2"></th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>

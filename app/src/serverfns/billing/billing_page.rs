@@ -83,6 +83,7 @@ pub async fn billing_page(
                 subscription: b.subscription.map(|s| s.status),
                 converted: b.trial.as_ref().is_some_and(|t| t.converted_at.is_some()),
                 trial: b.trial.is_some(),
+                usage: b.usage.map(usage_entry),
             })
             .collect(),
         members: billing
@@ -123,4 +124,22 @@ pub async fn billing_page(
             .collect(),
         purchase,
     })
+}
+
+#[cfg(feature = "ssr")]
+fn usage_entry(usage: tessera_backend::usage::LicenseUsage) -> super::UsageEntry {
+    let seats = usage.seats.into_iter().map(|l| super::UsageLineEntry {
+        label: format!("{} seats", l.name),
+        used: l.used,
+        licensed: l.licensed,
+    });
+    let caps = usage.caps.into_iter().map(|l| super::UsageLineEntry {
+        label: l.name,
+        used: l.used,
+        licensed: l.licensed,
+    });
+    super::UsageEntry {
+        reported_at: usage.reported_at,
+        lines: seats.chain(caps).collect(),
+    }
 }

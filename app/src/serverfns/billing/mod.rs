@@ -34,6 +34,26 @@ pub struct BilledEntry {
     pub trial: bool,
     /// A trial that a purchase of the product replaced.
     pub converted: bool,
+    /// What its deployment last reported using.
+    pub usage: Option<UsageEntry>,
+}
+
+/// A license's latest usage report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEntry {
+    pub reported_at: i64,
+    /// Seats per plugin, then caps.
+    pub lines: Vec<UsageLineEntry>,
+}
+
+/// `used` of `licensed` of a plugin's seats or of a cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageLineEntry {
+    /// `rooms seats` or `rooms`.
+    pub label: String,
+    pub used: i64,
+    /// `None`: the license does not limit it.
+    pub licensed: Option<i64>,
 }
 
 /// Someone in the org.

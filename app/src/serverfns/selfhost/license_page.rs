@@ -12,6 +12,12 @@ pub async fn license_page() -> Result<LicensePageView, ServerFnError> {
 
     let (backend, user) = authorise(Role::Viewer)?;
     let view = backend.install_view_now().await.map_err(map_error)?;
+    let used = backend
+        .usage_report()
+        .await
+        .map_err(map_error)?
+        .map(|usage| usage.caps)
+        .unwrap_or_default();
     let grant = view.claims.as_ref().map(|c| {
         let lic = &c.lic;
         InstalledGrant {
@@ -29,6 +35,7 @@ pub async fn license_page() -> Result<LicensePageView, ServerFnError> {
                 .map(|(name, value)| CapEntry {
                     name: name.clone(),
                     value: *value,
+                    used: used.get(name).copied(),
                 })
                 .collect(),
             seats: lic

@@ -14,6 +14,8 @@ use tessera_license::vocab::{LicenseKind, StateName, Tier};
 pub struct CapEntry {
     pub name: String,
     pub value: i64,
+    /// What this deployment uses of it, as last reported (sent with each heartbeat).
+    pub used: Option<i64>,
 }
 
 /// A plugin's seats as the license grants them, in words (`booking.editor: 2, pool 3`).

@@ -9,6 +9,7 @@ mod licenses;
 mod openapi;
 mod openapi_commerce;
 mod openapi_groups;
+mod openapi_usage;
 mod products;
 mod selfhost;
 mod stripe;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/plugins/{plugin}/grants",
             post(selfhost::grant).delete(selfhost::revoke),
         )
+        .route("/api/v1/usage/{cap}", put(selfhost::report_usage))
         .route("/api/v1/webhooks", get(webhooks::list).post(webhooks::add))
         .route(
             "/api/v1/webhook-deliveries/{id}/redeliver",

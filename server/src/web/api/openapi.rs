@@ -71,7 +71,8 @@ fn schemas() -> Value {
             "install_id": { "type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$" },
             "version": { "type": "string", "minLength": 1, "maxLength": 64, "description": "No control characters (NUL included): 422 otherwise." },
             "accepted_kids": strings,
-            "fingerprint": { "type": "string", "maxLength": 256, "description": "No control characters: 422 otherwise." } } },
+            "fingerprint": { "type": "string", "maxLength": 256, "description": "No control characters: 422 otherwise." },
+            "usage": { "$ref": "#/components/schemas/Usage" } } },
         "HeartbeatAnswer": { "type": "object", "required": ["status", "revoked", "license_id", "entitlements"], "properties": {
             "status": described(words(HeartbeatStatus::spellings()), "`superseded`: the token presented was replaced by a resend (for instance because it may have leaked); it carries no live entitlements and never receives a token. Install the token the owner was sent."),
             "revoked": { "type": "boolean" }, "license_id": { "type": "string" }, "entitlements": { "type": "object" },
@@ -117,6 +118,7 @@ fn schemas() -> Value {
             "features": strings, "caps": { "type": "object", "additionalProperties": { "type": "integer" } },
             "plugins": strings, "themes": strings, "niches": strings,
             "seats": { "type": "object", "additionalProperties": { "$ref": "#/components/schemas/Seats" } },
+            "caps_used": { "type": "object", "additionalProperties": { "type": "integer" }, "description": "How much of each cap the product last reported using (`PUT /api/v1/usage/{cap}`)." },
             "banner": { "type": ["string", "null"], "description": "Show it on every page while it is set (grace countdown, dormant, revoked, unlicensed)." },
             "problem": { "type": ["object", "null"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
         "Seats": { "type": "object", "properties": {
@@ -157,6 +159,7 @@ fn schemas() -> Value {
         catalog_schemas(),
         super::openapi_commerce::schemas(),
         super::openapi_groups::schemas(),
+        super::openapi_usage::schemas(),
     ] {
         if let (Some(all), Value::Object(extra)) = (schemas.as_object_mut(), extra) {
             all.extend(extra);
@@ -205,6 +208,7 @@ pub fn spec() -> Value {
     for extra in [
         super::openapi_commerce::paths(),
         super::openapi_groups::paths(),
+        super::openapi_usage::paths(),
     ] {
         if let (Some(paths), Value::Object(extra)) = (spec["paths"].as_object_mut(), extra) {
             paths.extend(extra);

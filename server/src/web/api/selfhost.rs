@@ -1,5 +1,5 @@
 //! The local API of a self-hosted install, for the product beside it: entitlements
-//! (`entitlements:read`), plugin roles and grants (`seats:write`).
+//! (`entitlements:read`), plugin roles and grants, and the use of caps (`seats:write`).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use tessera_backend::selfhost::seats::{PluginSeats, RolesInput};
 use tessera_backend::selfhost::InstallView;
+use tessera_backend::usage::CapUse;
 use tessera_license::vocab::{Scope, StateName, Tier};
 
 use super::bearer::Bearer;
@@ -83,13 +84,15 @@ pub struct EntitlementsJson {
     pub themes: Vec<String>,
     pub niches: Vec<String>,
     pub seats: BTreeMap<String, SeatsJson>,
+    /// How much of each cap the product last reported using (`PUT /api/v1/usage/{cap}`).
+    pub caps_used: BTreeMap<String, i64>,
     /// The sentence to show on every page while it is set (grace, dormant, revoked...).
     pub banner: Option<String>,
     pub problem: Option<ProblemJson>,
 }
 
 impl EntitlementsJson {
-    fn new(view: &InstallView, plugins: &[PluginSeats]) -> Self {
+    fn new(view: &InstallView, plugins: &[PluginSeats], caps_used: &[CapUse]) -> Self {
         let e = &view.effective;
         let claims = view.claims.as_ref();
         Self {
@@ -109,6 +112,7 @@ impl EntitlementsJson {
                 .iter()
                 .map(|p| (p.roles.plugin.clone(), SeatsJson::from(p)))
                 .collect(),
+            caps_used: caps_used.iter().map(|c| (c.cap.clone(), c.used)).collect(),
             banner: view.banner.clone(),
             problem: view.problem.as_ref().map(|(code, message)| ProblemJson {
                 code: code.clone(),
@@ -126,7 +130,8 @@ pub async fn entitlements(
     caller.require(READ)?;
     let view = state.backend.install_view().await?;
     let plugins = state.backend.all_plugin_seats().await?;
-    Ok(Json(EntitlementsJson::new(&view, &plugins)))
+    let caps_used = state.backend.cap_usage().await?;
+    Ok(Json(EntitlementsJson::new(&view, &plugins, &caps_used)))
 }
 
 /// A plugin: its roles, seats and holders.
@@ -255,4 +260,23 @@ pub async fn revoke(
         .into());
     }
     Ok(Json((&backend.plugin_seats(&plugin).await?).into()))
+}
+
+/// A cap's use, as `PUT /api/v1/usage/{cap}` takes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageInput {
+    pub used: i64,
+}
+
+/// `PUT /api/v1/usage/{cap}`: the product says how much of a cap it uses; the install sends
+/// it to the vendor with its next heartbeat. Answers the cap with what the license allows.
+pub async fn report_usage(
+    State(state): State<AppState>,
+    Bearer(caller): Bearer,
+    Path(cap): Path<String>,
+    JsonBody(body): JsonBody<UsageInput>,
+) -> Result<Json<tessera_backend::usage::CapUse>, ApiError> {
+    caller.require(WRITE)?;
+    Ok(Json(state.backend.report_cap_usage(&cap, body.used).await?))
 }
