@@ -44,7 +44,9 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (make test installs it)");
-        let deadline = Instant::now() + Duration::from_secs(15);
+        // Python's first start compiles aiosmtpd's modules; on a loaded two-core machine that
+        // has taken longer than 15 s.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "aiosmtpd did not start");
             std::thread::sleep(Duration::from_millis(50));
