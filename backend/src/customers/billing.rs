@@ -146,7 +146,7 @@ impl Backend {
                     .is_some_and(|s| RETRYING.contains(&s.status.as_str()))
         });
         let offers = self.catalog().await?.storefront(at);
-        let stripe = self.stripe_side(&org, &licenses).await;
+        let stripe = self.stripe_side(&org).await;
         Ok(OrgBilling {
             stripe,
             role,
@@ -161,25 +161,15 @@ impl Backend {
 
     /// The org's invoices and card at Stripe. A Stripe that cannot be asked leaves the rest
     /// of the page standing, and says so.
-    async fn stripe_side(&self, org: &OrgRow, licenses: &[BilledLicense]) -> StripeSide {
+    async fn stripe_side(&self, org: &OrgRow) -> StripeSide {
         let Some(customer) = org.stripe_customer_id.clone() else {
             return StripeSide::default();
         };
         let read = async {
             let stripe = self.stripe()?;
             let invoices = stripe.invoices(&customer, INVOICES_SHOWN).await?;
-            let mut latest: Option<(i64, String)> = None;
-            for billed in licenses {
-                for p in self.store.payments_of(&billed.license.id).await? {
-                    if let Some(charge) = p.charge_id {
-                        if latest.as_ref().is_none_or(|(at, _)| p.paid_at > *at) {
-                            latest = Some((p.paid_at, charge));
-                        }
-                    }
-                }
-            }
-            let card = match latest {
-                Some((_, charge)) => stripe.charge_card(&charge).await?,
+            let card = match self.store.org_latest_charge(&org.id).await? {
+                Some(charge) => stripe.charge_card(&charge).await?,
                 None => None,
             };
             Ok::<_, Error>((invoices, card))

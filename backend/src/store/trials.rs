@@ -25,6 +25,8 @@ pub trait TrialStore {
     async fn org_subscriptions(&self, org_id: &str) -> StoreResult<Vec<SubscriptionRow>>;
     /// The org's trials, newest first.
     async fn org_trials(&self, org_id: &str) -> StoreResult<Vec<TrialRow>>;
+    /// The Stripe charge of the org's latest payment that has one.
+    async fn org_latest_charge(&self, org_id: &str) -> StoreResult<Option<String>>;
     /// Stores a trial's license, ties it to its org (made first when `create` is set) and
     /// records the trial. A trial of the same round already written is a conflict.
     async fn start_trial(
@@ -71,6 +73,18 @@ where
         .fetch_all(&self.pool)
         .await?;
         records.into_iter().map(LicenseRow::try_from).collect()
+    }
+
+    async fn org_latest_charge(&self, org_id: &str) -> StoreResult<Option<String>> {
+        let latest: Option<(String,)> = sqlx::query_as(
+            "SELECT p.charge_id FROM payments p JOIN licenses l ON l.id = p.license_id \
+             WHERE l.org_id = $1 AND p.charge_id IS NOT NULL \
+             ORDER BY p.paid_at DESC, p.id DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(latest.map(|(charge,)| charge))
     }
 
     async fn org_subscriptions(&self, org_id: &str) -> StoreResult<Vec<SubscriptionRow>> {
