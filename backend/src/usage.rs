@@ -154,11 +154,19 @@ pub struct CapUse {
 
 impl Backend {
     /// Records how much of `cap` the product beside this self-hosted install uses; it goes
-    /// to the vendor with the next heartbeat.
+    /// to the vendor with the next heartbeat. A cap beyond the [`MAX_ENTRIES`] already known
+    /// is refused (a heartbeat carries no more).
     pub async fn report_cap_usage(&self, cap: &str, used: i64) -> Result<CapUse> {
         self.self_host()?;
         cap_name("cap", cap)?;
         amount("used", cap, used)?;
+        let known = self.store.cap_usage().await?;
+        if known.len() >= MAX_ENTRIES && !known.iter().any(|row| row.cap == cap) {
+            return Err(Error::invalid(format!(
+                "cap: at most {MAX_ENTRIES} caps are reported to the vendor, and {} are already",
+                known.len()
+            )));
+        }
         let at = now();
         self.store.put_cap_usage(cap, used, at).await?;
         let view = self.install_view().await?;

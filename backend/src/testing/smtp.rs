@@ -65,8 +65,9 @@ impl SmtpServer {
         let mut files: Vec<_> = std::fs::read_dir(&new)
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
-        // Maildir names start with the delivery time.
-        files.sort();
+        // Maildir names start with the delivery time, `SECONDS.MMICROSECONDS...`; the
+        // microseconds are not zero-padded, so two messages of one second sort as numbers.
+        files.sort_by_key(|f| delivery_time(f));
         files
             .iter()
             .filter_map(|f| std::fs::read_to_string(f).ok())
@@ -106,9 +107,51 @@ impl SmtpServer {
     }
 }
 
+/// When Python's `mailbox.Maildir` delivered `file`, from its name
+/// (`SECONDS.MMICROSECONDSPPID...`), and the name itself to break ties.
+fn delivery_time(file: &std::path::Path) -> (u64, u64, String) {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let number = |text: &str| -> u64 {
+        text.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0)
+    };
+    let seconds = number(&name);
+    let micros = name.split_once(".M").map_or(0, |(_, rest)| number(rest));
+    (seconds, micros, name)
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_time;
+
+    #[test]
+    fn messages_of_one_second_sort_by_their_microseconds_as_numbers() {
+        let mut names = vec![
+            "1764500001.M5P10Q3.host",
+            "1764500000.M100000P10Q2.host",
+            "1764500000.M99P10Q1.host",
+        ];
+        names.sort_by_key(|n| delivery_time(std::path::Path::new(n)));
+        assert_eq!(
+            names,
+            [
+                "1764500000.M99P10Q1.host",
+                "1764500000.M100000P10Q2.host",
+                "1764500001.M5P10Q3.host"
+            ]
+        );
     }
 }

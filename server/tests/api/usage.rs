@@ -250,6 +250,18 @@ both_engines! {
         }
         let (_, e) = app.api_call(Method::GET, "/api/v1/entitlements", &bearer, None).await;
         assert_eq!(e["caps_used"], json!({"rooms": 7, "projects": 2}));
+        // A heartbeat carries 64 caps: a 65th is refused, a known one still changes.
+        for i in 0..62 {
+            let (status, _) = app.api_call(Method::PUT, &format!("/api/v1/usage/cap-{i}"), &bearer, Some(&json!({"used": i}))).await;
+            assert_eq!(status, 200);
+        }
+        let (status, answer) = app.api_call(Method::PUT, "/api/v1/usage/one-too-many", &bearer, Some(&json!({"used": 1}))).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains("at most 64 caps"), "{answer}");
+        let (status, _) = app.api_call(Method::PUT, "/api/v1/usage/rooms", &bearer, Some(&json!({"used": 8}))).await;
+        assert_eq!(status, 200);
+        let report = app.backend.usage_report().await.unwrap().unwrap();
+        assert_eq!((report.caps.len(), report.caps["rooms"]), (64, 8), "the heartbeat carries them all");
         // Reading is not enough to report.
         let read_only = app.api_token(&[Scope::EntitlementsRead]).await;
         let (status, _) = app.api_call(Method::PUT, "/api/v1/usage/rooms", &read_only, Some(&json!({"used": 1}))).await;
@@ -257,7 +269,7 @@ both_engines! {
         // The install's own /license page shows the use against the cap.
         let cookie = app.cookie_for(Role::Viewer).await;
         let page = client().get(app.url("/license")).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
-        assert!(page.contains(&format!("rooms 7 / {}", host.vendor.claims().lic.caps["rooms"])), "the license page shows the use");
+        assert!(page.contains(&format!("rooms 8 / {}", host.vendor.claims().lic.caps["rooms"])), "the license page shows the use");
     }
 }
 
