@@ -126,6 +126,8 @@ impl Backend {
         self.store
             .put_plugin_roles(&declared, now(), &audit)
             .await?;
+        // This instance's own declarations show at once, as its grants do.
+        self.self_host()?.forget_seats();
         self.plugin_seats(&declared.plugin).await
     }
 

@@ -262,6 +262,14 @@ both_engines! {
         assert_eq!(status, 200);
         let report = app.backend.usage_report().await.unwrap().unwrap();
         assert_eq!((report.caps.len(), report.caps["rooms"]), (64, 8), "the heartbeat carries them all");
+        // Seats go for the first 64 plugins by name (with `booking`, 66 are declared here).
+        for i in 0..65 {
+            let roles = vec![role("user", true)];
+            app.backend.register_plugin(&format!("p-{i:02}"), RolesInput { roles }, "erp").await.unwrap();
+        }
+        let seats = app.backend.usage_report().await.unwrap().unwrap().seats;
+        let sent: Vec<&str> = seats.keys().map(String::as_str).collect();
+        assert_eq!((sent.len(), sent[0], sent[63]), (64, "booking", "p-62"), "{sent:?}");
         // Reading is not enough to report.
         let read_only = app.api_token(&[Scope::EntitlementsRead]).await;
         let (status, _) = app.api_call(Method::PUT, "/api/v1/usage/rooms", &read_only, Some(&json!({"used": 1}))).await;
