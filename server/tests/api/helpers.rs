@@ -128,6 +128,39 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The engine this server's database runs on.
+    pub fn engine(&self) -> Engine {
+        match self.backend.store().backend_name() {
+            "postgres" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+
+    /// This server's published keys in a file, as a deployment pins them.
+    pub async fn pinned_keys(&self) -> tempfile::NamedTempFile {
+        let jwks = tempfile::NamedTempFile::new().unwrap();
+        let published = self.backend.jwks().await.unwrap();
+        std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
+        jwks
+    }
+
+    /// A self-hosted install of this vendor's `product` (not served): its own database on the
+    /// same engine, this server's keys pinned, heartbeating to this server. The database and
+    /// the key file live as long as the install needs them.
+    pub async fn install_of(&self, product: &str) -> (TestDb, Backend, tempfile::NamedTempFile) {
+        let jwks = self.pinned_keys().await;
+        let db = TestDb::new(self.engine()).await;
+        let config = tessera_backend::Config {
+            mode: tessera_backend::config::Mode::SelfHost,
+            vendor_jwks: Some(jwks.path().to_path_buf()),
+            vendor_url: Some(self.base.clone()),
+            product: Some(product.into()),
+            ..db.config()
+        };
+        let install = db.backend_with(config).await;
+        (db, install, jwks)
+    }
+
     /// Opens the sign-in page as a browser would: its form cookie (`name=value`) and the
     /// form token in its HTML.
     pub async fn login_form(&self) -> (String, String) {

@@ -10,31 +10,7 @@ use crate::self_host::licensed;
 
 mod over_the_network {
     use super::*;
-    use tessera_backend::testing::{Engine, TestDb};
-    use tessera_backend::Backend;
     use tessera_license::vocab::StateName;
-
-    /// A self-hosted install of `vendor`'s product `studio`: its own database, the vendor's
-    /// keys pinned, heartbeating to the vendor's URL.
-    pub(super) async fn install_of(vendor: &TestApp) -> (TestDb, Backend, tempfile::NamedTempFile) {
-        let jwks = tempfile::NamedTempFile::new().unwrap();
-        let published = vendor.backend.jwks().await.unwrap();
-        std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
-        let engine = match vendor.backend.store().backend_name() {
-            "postgres" => Engine::Postgres,
-            _ => Engine::Sqlite,
-        };
-        let db = TestDb::new(engine).await;
-        let config = tessera_backend::Config {
-            mode: tessera_backend::config::Mode::SelfHost,
-            vendor_jwks: Some(jwks.path().to_path_buf()),
-            vendor_url: Some(vendor.base.clone()),
-            product: Some("studio".into()),
-            ..db.config()
-        };
-        let install = db.backend_with(config).await;
-        (db, install, jwks)
-    }
 
     fn localhost_license() -> tessera_backend::licenses::IssueRequest {
         let mut request = crate::helpers::sample_license();
@@ -46,7 +22,7 @@ mod over_the_network {
     both_engines! {
         async fn an_install_heartbeats_to_its_vendor_who_sees_it_and_whose_revocation_lands_at_once(vendor: &TestApp) {
             let issued = vendor.backend.issue_license(&localhost_license(), "test").await.unwrap();
-            let (_db, install, _jwks) = install_of(vendor).await;
+            let (_db, install, _jwks) = vendor.install_of("studio").await;
             install.install_license(&issued.token, "operator").await.unwrap();
 
             let view = install.heartbeat_vendor().await.unwrap();
@@ -78,7 +54,7 @@ mod over_the_network {
             request.expires_at = Some(tessera_backend::now() + 30 * 86_400);
             let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
             let exp = issued.claims.exp.unwrap();
-            let (db, install, _jwks) = install_of(vendor).await;
+            let (db, install, _jwks) = vendor.install_of("studio").await;
             install.install_license(&issued.token, "operator").await.unwrap();
             install.heartbeat_vendor().await.unwrap();
             vendor.backend.flush_heartbeats().await.unwrap();
@@ -110,7 +86,7 @@ mod without_a_network {
             request.domains = vec![tessera_license::Domain::parse("localhost").unwrap()];
             let issued = vendor.backend.issue_license(&request, "test").await.unwrap();
             let other = vendor.backend.issue_license(&request, "test").await.unwrap();
-            let (_db, install, _jwks) = super::over_the_network::install_of(vendor).await;
+            let (_db, install, _jwks) = vendor.install_of("studio").await;
             install.install_license(&issued.token, "operator").await.unwrap();
             let cookie = vendor.cookie_for(Role::Operator).await;
 

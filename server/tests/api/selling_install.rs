@@ -5,34 +5,10 @@
 use reqwest::Method;
 use serde_json::json;
 use tessera_backend::both_engines;
-use tessera_backend::testing::{Engine, TestDb};
-use tessera_backend::Backend;
 use tessera_license::vocab::{Scope, StateName};
 
 use crate::selling::eventually;
 use crate::stripe_support::Shop;
-
-/// A self-hosted install of the example catalog's `acme-chat`, pinning the shop's keys and
-/// heartbeating to it.
-async fn install_of(shop: &Shop) -> (TestDb, Backend, tempfile::NamedTempFile) {
-    let jwks = tempfile::NamedTempFile::new().unwrap();
-    let published = shop.app.backend.jwks().await.unwrap();
-    std::fs::write(jwks.path(), serde_json::to_string(&published).unwrap()).unwrap();
-    let engine = match shop.app.backend.store().backend_name() {
-        "postgres" => Engine::Postgres,
-        _ => Engine::Sqlite,
-    };
-    let db = TestDb::new(engine).await;
-    let config = tessera_backend::Config {
-        mode: tessera_backend::config::Mode::SelfHost,
-        vendor_jwks: Some(jwks.path().to_path_buf()),
-        vendor_url: Some(shop.app.base.clone()),
-        product: Some("acme-chat".into()),
-        ..db.config()
-    };
-    let install = db.backend_with(config).await;
-    (db, install, jwks)
-}
 
 both_engines! {
     async fn a_bought_license_runs_an_install_renews_into_it_and_a_refund_revokes_it(shop: &Shop) {
@@ -45,7 +21,7 @@ both_engines! {
         let license_id = done["license_id"].as_str().unwrap().to_string();
         let mailed = shop.mailed_token("it@umbrella.example").await;
 
-        let (_db, install, _jwks) = install_of(shop).await;
+        let (_db, install, _jwks) = shop.app.install_of("acme-chat").await;
         install.install_license(&mailed, "operator").await.unwrap();
         let first = install.heartbeat_vendor().await.unwrap();
         assert_eq!(first.state, StateName::Active);

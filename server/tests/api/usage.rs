@@ -9,26 +9,11 @@ use serde_json::{json, Value};
 use tessera_backend::auth::Role;
 use tessera_backend::both_engines;
 use tessera_backend::selfhost::seats::{RoleInput, RolesInput};
-use tessera_backend::testing::{Engine, TestDb};
-use tessera_backend::Backend;
+use tessera_backend::testing::TestDb;
 use tessera_license::vocab::{Scope, StateName};
 
 use crate::customers_support::{customer_cookie, example_catalog, get};
 use crate::helpers::{client, SelfHostApp, TestApp};
-
-fn engine_of(app: &TestApp) -> Engine {
-    match app.backend.store().backend_name() {
-        "postgres" => Engine::Postgres,
-        _ => Engine::Sqlite,
-    }
-}
-
-/// The vendor's keys, as a deployment pins them.
-fn pinned_keys(published: &impl serde::Serialize) -> tempfile::NamedTempFile {
-    let jwks = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(jwks.path(), serde_json::to_string(published).unwrap()).unwrap();
-    jwks
-}
 
 /// Starts a trial of `product` for the org `acme` (made with its owner); answers the trial's
 /// license and token.
@@ -76,21 +61,6 @@ fn text(html: &str) -> String {
     out
 }
 
-/// The example catalog's `acme-chat`, installed on the customer's own machine.
-async fn chat_install(app: &TestApp) -> (TestDb, Backend, tempfile::NamedTempFile) {
-    let jwks = pinned_keys(&app.backend.jwks().await.unwrap());
-    let db = TestDb::new(engine_of(app)).await;
-    let config = tessera_backend::Config {
-        mode: tessera_backend::config::Mode::SelfHost,
-        vendor_jwks: Some(jwks.path().to_path_buf()),
-        vendor_url: Some(app.base.clone()),
-        product: Some("acme-chat".into()),
-        ..db.config()
-    };
-    let install = db.backend_with(config).await;
-    (db, install, jwks)
-}
-
 fn role(name: &str, billable: bool) -> RoleInput {
     RoleInput {
         name: name.into(),
@@ -121,7 +91,7 @@ both_engines! {
 
         // On the customer's machine the product declares its roles, gives three people a
         // billable one and one a free one, and says it runs four rooms.
-        let (_db, install, _jwks) = chat_install(app).await;
+        let (_db, install, _jwks) = app.install_of("acme-chat").await;
         install.install_license(&token, "operator").await.unwrap();
         let roles = vec![role("host", true), role("moderator", true), role("guest", false)];
         install.register_plugin("rooms", RolesInput { roles }, "erp").await.unwrap();
@@ -201,8 +171,8 @@ both_engines! {
         let license_id = license["id"].as_str().unwrap();
 
         // Acme's own Tessera runs on that license and fills its catalog.
-        let jwks = pinned_keys(&master.backend.jwks().await.unwrap());
-        let db = TestDb::new(engine_of(master)).await;
+        let jwks = master.pinned_keys().await;
+        let db = TestDb::new(master.engine()).await;
         let config = tessera_backend::Config {
             license: Some(token.into()),
             vendor_jwks: Some(jwks.path().to_path_buf()),
